@@ -1,0 +1,100 @@
+/// Prints what the device tree and the ID registers say about the machine:
+/// the first thing `make run` shows, and what the boot checks compare with
+/// the QEMU command line.
+enum HardwareReport {
+    static func print(_ platform: PlatformDescription, entryLevel: UInt64) {
+        let bootAffinity = MPIDRAffinity(mpidr: arch_read_mpidr())
+        Console.line { out in
+            out.write("entered at EL")
+            out.decimal(Int(entryLevel))
+            out.write(", running at EL")
+            out.decimal(Int(arch_read_current_el() >> 2 & 3))
+            out.write("; boot CPU MPIDR ")
+            out.hex(bootAffinity.rawValue)
+        }
+        Console.line { out in
+            out.write("cpus: ")
+            out.decimal(platform.cpuCount)
+        }
+        for index in 0 ..< platform.cpuCount {
+            let cpu = LogicalCPU(index)
+            let affinity = platform.affinity(of: cpu)
+            Console.line { out in
+                out.write("  cpu ")
+                out.decimal(index, width: 3)
+                out.write("  mpidr ")
+                out.hex(affinity.rawValue, digits: 3)
+                if affinity == bootAffinity { out.write("  (boot)") }
+            }
+        }
+        let gic = platform.gic
+        Console.line { out in
+            out.write("gic: distributor ")
+            out.hex(gic.distributor.base)
+            out.write(" size ")
+            out.hex(gic.distributor.size)
+            out.write(", redistributor regions ")
+            out.decimal(gic.redistributorRegionCount)
+        }
+        for index in 0 ..< gic.redistributorRegionCount {
+            let region = gic.redistributorRegion(index)
+            Console.line { out in
+                out.write("  redistributor region ")
+                out.decimal(index)
+                out.write(": ")
+                out.hex(region.base)
+                out.write(" size ")
+                out.hex(region.size)
+            }
+        }
+        let typer = DistributorType(rawValue: MMIORegion(base: gic.distributor.base).read32(DistributorRegister.GICD_TYPER))
+        Console.line { out in
+            out.write("GICD_TYPER ")
+            out.hex(UInt64(typer.rawValue), digits: 8)
+            out.write(": SPIs ")
+            if let spis = typer.sharedInterrupts {
+                out.decimal(Int(spis.lowerBound))
+                out.write("-")
+                out.decimal(Int(spis.upperBound))
+            } else {
+                out.write("none")
+            }
+            out.write(", eSPIs ")
+            if let extended = typer.extendedSPIs {
+                out.decimal(Int(extended.lowerBound))
+                out.write("-")
+                out.decimal(Int(extended.upperBound))
+            } else {
+                out.write("none")
+            }
+            out.write(", No1N ")
+            out.decimal(typer.no1N ? 1 : 0)
+            out.write(", A3V ")
+            out.decimal(typer.affinity3Valid ? 1 : 0)
+        }
+        Console.line { out in
+            out.write("psci: method ")
+            out.write(platform.psci.conduit == .hvc ? "hvc" : "smc")
+        }
+        Console.line { out in
+            out.write("uart: pl011 at ")
+            out.hex(platform.uart.base)
+            out.write(", INTID ")
+            out.decimal(Int(platform.uart.interrupt.rawValue))
+        }
+        if let rtc = platform.rtc {
+            Console.line { out in
+                out.write("rtc: pl031 at ")
+                out.hex(rtc.base)
+                out.write(", INTID ")
+                out.decimal(Int(rtc.interrupt.rawValue))
+            }
+        }
+        Console.line { out in
+            out.write("memory: ")
+            out.hex(platform.memory.base)
+            out.write(" size ")
+            out.hex(platform.memory.size)
+        }
+    }
+}

@@ -1,0 +1,60 @@
+"""QEMU boot checks for the foundation: discovery, the no-DTB refusal, the
+fault path. Run by `make test` after the host tests."""
+import sys
+
+from harness import boot, expect, expect_status, image_cpus, qemu_dtb_cpus, run
+
+
+def check_cpus_match_qemu(smp, el=1):
+    result = boot(SMP=smp, EL=el)
+    expect_status(result, 0)
+    printed = image_cpus(result)
+    expected = qemu_dtb_cpus(smp, el)
+    expect([number for number, _ in printed] == list(range(smp)),
+           "logical CPUs printed: %r" % [number for number, _ in printed])
+    expect([mpidr for _, mpidr in printed] == expected,
+           "image found MPIDRs %r, QEMU's DTB has %r" % ([hex(m) for _, m in printed],
+                                                        [hex(m) for m in expected]))
+    return result
+
+
+def discovery_smp4():
+    result = check_cpus_match_qemu(4)
+    expect("psci: method hvc" in result.output, "PSCI method hvc not reported")
+    expect("gic: distributor 0x8000000" in result.output, "distributor not reported")
+    expect("GICD_TYPER 0x037a0007" in result.output or "GICD_TYPER 0x37a0007" in result.output,
+           "GICD_TYPER not read from the distributor")
+    expect("uart: pl011 at 0x9000000, INTID 33" in result.output, "PL011 not reported")
+
+
+def discovery_smp20_two_clusters():
+    result = check_cpus_match_qemu(20)
+    mpidrs = [mpidr for _, mpidr in image_cpus(result)]
+    expect(all(m in mpidrs for m in (0x100, 0x101, 0x102, 0x103)),
+           "second-cluster MPIDRs 0x100-0x103 missing: %r" % [hex(m) for m in mpidrs])
+
+
+def discovery_el2_smc():
+    result = check_cpus_match_qemu(4, el=2)
+    expect("psci: method smc" in result.output, "PSCI method smc not reported at EL2")
+    expect("entered at EL2" in result.output, "entry exception level not EL2")
+
+
+def no_device_tree_exits_nonzero():
+    result = boot(BOOT="loader", timeout=30)
+    expect(result.status not in (0, "timeout"), "status %r without a DTB" % result.status)
+    expect("no usable device tree" in result.output, "no message about the missing DTB:\n" + result.output)
+
+
+def deliberate_fault_prints_syndrome():
+    result = boot(APPEND="test-fault", timeout=30)
+    expect_status(result, 3)
+    expect("FATAL: synchronous exception" in result.output, "no fault report:\n" + result.output)
+    expect("data abort" in result.output, "syndrome not decoded as a data abort")
+    expect("FAR_EL1 0x0000800000000000" in result.output, "FAR does not name the faulting address")
+    expect(result.seconds < 20, "fault took %.1fs to stop the machine" % result.seconds)
+
+
+if __name__ == "__main__":
+    sys.exit(run([discovery_smp4, discovery_smp20_two_clusters, discovery_el2_smc,
+                  no_device_tree_exits_nonzero, deliberate_fault_prints_syndrome]))

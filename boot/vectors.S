@@ -1,0 +1,142 @@
+/*
+ * EL1 exception vectors (Arm ARM D1.10.2: 16 entries of 0x80 bytes, table
+ * aligned to 2 KiB).
+ *
+ * Every entry saves the complete interrupted context — x0-x30, ELR, SPSR and
+ * the FP/SIMD state, since Swift code uses q registers — in an
+ * `ExceptionFrame` on the current stack, then calls Swift:
+ *   - IRQ from the current EL (SPx): kernel_irq_entry(frame); then restore
+ *     and eret. Interrupts stay masked (PSTATE.I set by the exception) for
+ *     the whole handler, so IRQs never nest.
+ *   - anything else: kernel_exception_entry(kind, frame), which prints the
+ *     syndrome and stops the machine with a non-zero status; it never
+ *     returns.
+ */
+
+/* Frame: x0-x30, ELR, SPSR, pad (272 bytes); q0-q31 (512); FPSR, FPCR (16);
+ * 16 bytes where the vector slot first pushed x0/x1. Matches ExceptionFrame. */
+#define FRAME_SIZE      816
+#define FRAME_Q_OFFSET  272
+#define FRAME_FP_STATUS 784
+
+    .macro save_frame
+    sub     sp, sp, #(FRAME_SIZE - 16)
+    stp     x2, x3, [sp, #16 * 1]
+    stp     x4, x5, [sp, #16 * 2]
+    stp     x6, x7, [sp, #16 * 3]
+    stp     x8, x9, [sp, #16 * 4]
+    stp     x10, x11, [sp, #16 * 5]
+    stp     x12, x13, [sp, #16 * 6]
+    stp     x14, x15, [sp, #16 * 7]
+    stp     x16, x17, [sp, #16 * 8]
+    stp     x18, x19, [sp, #16 * 9]
+    stp     x20, x21, [sp, #16 * 10]
+    stp     x22, x23, [sp, #16 * 11]
+    stp     x24, x25, [sp, #16 * 12]
+    stp     x26, x27, [sp, #16 * 13]
+    stp     x28, x29, [sp, #16 * 14]
+    mrs     x21, elr_el1
+    mrs     x22, spsr_el1
+    stp     x30, x21, [sp, #16 * 15]
+    str     x22, [sp, #16 * 16]
+    add     x21, sp, #FRAME_Q_OFFSET
+    stp     q0, q1, [x21, #32 * 0]
+    stp     q2, q3, [x21, #32 * 1]
+    stp     q4, q5, [x21, #32 * 2]
+    stp     q6, q7, [x21, #32 * 3]
+    stp     q8, q9, [x21, #32 * 4]
+    stp     q10, q11, [x21, #32 * 5]
+    stp     q12, q13, [x21, #32 * 6]
+    stp     q14, q15, [x21, #32 * 7]
+    stp     q16, q17, [x21, #32 * 8]
+    stp     q18, q19, [x21, #32 * 9]
+    stp     q20, q21, [x21, #32 * 10]
+    stp     q22, q23, [x21, #32 * 11]
+    stp     q24, q25, [x21, #32 * 12]
+    stp     q26, q27, [x21, #32 * 13]
+    stp     q28, q29, [x21, #32 * 14]
+    stp     q30, q31, [x21, #32 * 15]
+    mrs     x22, fpsr
+    mrs     x23, fpcr
+    add     x21, sp, #FRAME_FP_STATUS
+    stp     x22, x23, [x21]
+    add     x21, sp, #(FRAME_SIZE - 16)
+    ldp     x2, x3, [x21]               /* the x0, x1 the slot pushed */
+    stp     x2, x3, [sp, #16 * 0]
+    .endm
+
+    .macro restore_frame
+    add     x21, sp, #FRAME_FP_STATUS
+    ldp     x22, x23, [x21]
+    msr     fpsr, x22
+    msr     fpcr, x23
+    add     x21, sp, #FRAME_Q_OFFSET
+    ldp     q0, q1, [x21, #32 * 0]
+    ldp     q2, q3, [x21, #32 * 1]
+    ldp     q4, q5, [x21, #32 * 2]
+    ldp     q6, q7, [x21, #32 * 3]
+    ldp     q8, q9, [x21, #32 * 4]
+    ldp     q10, q11, [x21, #32 * 5]
+    ldp     q12, q13, [x21, #32 * 6]
+    ldp     q14, q15, [x21, #32 * 7]
+    ldp     q16, q17, [x21, #32 * 8]
+    ldp     q18, q19, [x21, #32 * 9]
+    ldp     q20, q21, [x21, #32 * 10]
+    ldp     q22, q23, [x21, #32 * 11]
+    ldp     q24, q25, [x21, #32 * 12]
+    ldp     q26, q27, [x21, #32 * 13]
+    ldp     q28, q29, [x21, #32 * 14]
+    ldp     q30, q31, [x21, #32 * 15]
+    ldp     x30, x21, [sp, #16 * 15]
+    ldr     x22, [sp, #16 * 16]
+    msr     elr_el1, x21
+    msr     spsr_el1, x22
+    ldp     x0, x1, [sp, #16 * 0]
+    ldp     x2, x3, [sp, #16 * 1]
+    ldp     x4, x5, [sp, #16 * 2]
+    ldp     x6, x7, [sp, #16 * 3]
+    ldp     x8, x9, [sp, #16 * 4]
+    ldp     x10, x11, [sp, #16 * 5]
+    ldp     x12, x13, [sp, #16 * 6]
+    ldp     x14, x15, [sp, #16 * 7]
+    ldp     x16, x17, [sp, #16 * 8]
+    ldp     x18, x19, [sp, #16 * 9]
+    ldp     x20, x21, [sp, #16 * 10]
+    ldp     x22, x23, [sp, #16 * 11]
+    ldp     x24, x25, [sp, #16 * 12]
+    ldp     x26, x27, [sp, #16 * 13]
+    ldp     x28, x29, [sp, #16 * 14]
+    add     sp, sp, #FRAME_SIZE
+    .endm
+
+    .section .text.vectors, "ax"
+    .balign 0x800
+    .global exception_vectors
+exception_vectors:
+    /*
+     * kinds: 0-3 current EL with SP_EL0, 4-7 current EL with SPx, 8-11 lower
+     * EL AArch64, 12-15 lower EL AArch32; within each group synchronous,
+     * IRQ, FIQ, SError. A slot is too small for the whole save, so it pushes
+     * x0/x1 (into the top of the frame save_frame builds), puts its kind in
+     * x0 and branches out: no register of the interrupted code is lost.
+     */
+    .irp kind, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
+    .balign 0x80
+    stp     x0, x1, [sp, #-16]!
+    mov     x0, #\kind
+    b       vector_common
+    .endr
+
+    .section .text
+vector_common:
+    save_frame
+    mov     x1, sp                      /* x1 = ExceptionFrame */
+    cmp     x0, #5                      /* IRQ, current EL, SPx */
+    b.ne    1f
+    mov     x0, x1
+    bl      kernel_irq_entry
+    restore_frame
+    eret
+1:  bl      kernel_exception_entry      /* kind, frame; does not return */
+2:  wfi
+    b       2b
