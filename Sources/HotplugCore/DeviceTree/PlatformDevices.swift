@@ -1,0 +1,103 @@
+/// The pieces of hardware `PlatformDescription` finds in the device tree,
+/// each reduced to what the image needs to drive it.
+
+/// A span of physical addresses: one `reg` entry (devicetree specification
+/// v0.4 §2.3.6). `base + size` is known to fit in 64 bits.
+public struct PhysicalAddressRange: Equatable, Sendable {
+    public let base: UInt64
+    public let size: UInt64
+
+    /// `nil` when `base + size` overflows.
+    public init?(base: UInt64, size: UInt64) {
+        guard !base.addingReportingOverflow(size).overflow else { return nil }
+        self.base = base
+        self.size = size
+    }
+
+    /// First address past the range.
+    public var end: UInt64 { base &+ size }
+
+    public func contains(_ address: UInt64) -> Bool {
+        address >= base && address < end
+    }
+}
+
+/// How a CPU node says it is started (`enable-method`, devicetree
+/// specification v0.4 §3.8.1).
+public enum CPUEnableMethod: Equatable, Sendable {
+    /// "psci": with PSCI CPU_ON (Arm DEN 0022).
+    case psci
+    /// "spin-table": by a write to `cpu-release-addr`.
+    case spinTable
+    /// Any other method; this image cannot start such a CPU.
+    case other
+}
+
+/// One CPU of the platform, as its `/cpus/cpu@…` node describes it.
+public struct CPUDescription: Equatable, Sendable {
+    /// Position among the CPU nodes, counted from 0.
+    public let logicalCPU: LogicalCPU
+    /// The node's `reg`: the CPU's MPIDR affinity, which PSCI CPU_ON and
+    /// `GICD_IROUTER<n>` take.
+    public let affinity: MPIDRAffinity
+    /// `nil` when the node has no `enable-method`.
+    public let enableMethod: CPUEnableMethod?
+}
+
+/// The GICv3 node ("arm,gic-v3" binding): where its frames are.
+public struct GICDescription {
+    /// Most redistributor regions kept; QEMU `virt` uses two above 123 CPUs.
+    public static let maximumRedistributorRegions = 8
+
+    /// `GICD_*` frame: first `reg` entry.
+    public let distributor: PhysicalAddressRange
+    /// How many redistributor regions follow the distributor in `reg`
+    /// (`#redistributor-regions`, 1 when absent).
+    public let redistributorRegionCount: Int
+    /// `redistributor-stride`, when given: the distance between one CPU's
+    /// `GICR_*` frames and the next when it is not the architected 128 KiB
+    /// (or 256 KiB with GICv4 virtual LPIs).
+    public let redistributorStride: UInt64?
+    /// Cells per interrupt specifier (`#interrupt-cells`, 3 or more).
+    public let interruptCells: Int
+    var redistributorRegions: InlineArray<8, PhysicalAddressRange>
+
+    /// Redistributor region `index`, `0 ..< redistributorRegionCount`.
+    public func redistributorRegion(_ index: Int) -> PhysicalAddressRange {
+        precondition(index >= 0 && index < redistributorRegionCount, "no such redistributor region")
+        return redistributorRegions[index]
+    }
+}
+
+/// The PSCI node ("arm,psci", "arm,psci-0.2", "arm,psci-1.0" bindings).
+public struct PSCIDescription: Equatable, Sendable {
+    /// How PSCI calls reach the firmware.
+    public let conduit: PSCIConduit
+    /// Whether the node is compatible with "arm,psci-0.2" or later, whose
+    /// function IDs are the standard ones (Arm DEN 0022). A node that is
+    /// only "arm,psci" (0.1) names its function IDs in the properties below.
+    public let hasStandardFunctionIDs: Bool
+    /// `cpu_on` function ID, if the node gives one.
+    public let cpuOnFunctionID: UInt32?
+    /// `cpu_off` function ID, if the node gives one.
+    public let cpuOffFunctionID: UInt32?
+}
+
+/// The instruction that makes a PSCI call (`method`); the SMC Calling
+/// Convention (Arm DEN 0028) defines the register use of both.
+public enum PSCIConduit: Equatable, Sendable {
+    /// "hvc": to a hypervisor at EL2; used when the image runs at EL1.
+    case hvc
+    /// "smc": to the secure monitor at EL3; QEMU with
+    /// `virtualization=on`, where the image itself runs at EL2.
+    case smc
+}
+
+/// A memory-mapped peripheral with one register frame and one interrupt,
+/// such as the PL011 UART or PL031 RTC.
+public struct PeripheralDescription: Equatable, Sendable {
+    /// First `reg` entry.
+    public let registers: PhysicalAddressRange
+    /// First `interrupts` specifier, decoded.
+    public let interrupt: InterruptID
+}
