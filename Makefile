@@ -47,26 +47,18 @@ endif
 C_FLAGS := --target=aarch64-none-elf -mcpu=cortex-a57 -ffreestanding -fno-builtin \
 	-fno-pic -O2 -Wall -Wextra -ffunction-sections
 
-MACHINE := virt,gic-version=3
-ifeq ($(EL),2)
-MACHINE := $(MACHINE),virtualization=on
-else ifneq ($(EL),1)
-$(error EL must be 1 or 2, not $(EL))
-endif
-
-# BOOT=kernel (default) boots like a kernel: QEMU writes its device tree at
-# the start of RAM. BOOT=loader loads the ELF with QEMU's generic loader,
-# which writes no device tree: the image must refuse to run.
-BOOT ?= kernel
-ifeq ($(BOOT),loader)
-LOAD := -device loader,file=$(IMAGE),cpu-num=0
+# DTB=0 boots the same code linked 512 KiB into RAM instead of 2 MiB: QEMU
+# then has no room for its device tree below the image and writes none, so
+# the image must refuse to run (the no-device-tree check).
+DTB ?= 1
+ifeq ($(DTB),0)
+BOOT_IMAGE := $(BUILD)/image-low.elf
 else
-LOAD := -kernel $(IMAGE)
+BOOT_IMAGE := $(IMAGE)
 endif
-
-QEMU := qemu-system-aarch64 -M $(MACHINE) -cpu cortex-a57 -smp $(SMP) -m $(MEMORY) \
-	-nographic -semihosting $(LOAD)
-IMAGE_ARGS := policy=$(POLICY) $(APPEND)
+IMAGE_ARGS = policy=$(POLICY) $(APPEND)
+RUN := IMAGE=$(BOOT_IMAGE) SMP=$(SMP) EL=$(EL) MEMORY=$(MEMORY) \
+	IMAGE_ARGS="$(IMAGE_ARGS)" QEMUFLAGS="$(QEMUFLAGS)" scripts/qemu.sh
 
 .PHONY: all run test host-test qemu-test deps clean
 
@@ -87,18 +79,25 @@ $(BUILD)/%.o: boot/%.c Makefile
 	@mkdir -p $(BUILD)
 	$(CLANG) $(C_FLAGS) -c $< -o $@
 
-$(IMAGE): $(BUILD)/start.o $(BUILD)/vectors.o $(BUILD)/runtime.o $(BUILD)/kernel.o linker/image.ld
-	$(LLD) -T linker/image.ld --gc-sections --orphan-handling=error -nostdlib \
-		-Map $(BUILD)/image.map -o $@ $(filter %.o,$^)
+OBJECTS := $(BUILD)/start.o $(BUILD)/vectors.o $(BUILD)/runtime.o $(BUILD)/kernel.o
+LINK := $(LLD) -T linker/image.ld --gc-sections --orphan-handling=error -nostdlib
 
-run: deps $(IMAGE)
-	$(QEMU) -append "$(IMAGE_ARGS)" $(QEMUFLAGS)
+$(IMAGE): $(OBJECTS) linker/image.ld
+	$(LINK) -Map $(BUILD)/image.map -o $@ $(OBJECTS)
+
+$(BUILD)/image-low.elf: $(OBJECTS) linker/image.ld
+	$(LINK) --defsym=__load_address=0x40080000 -o $@ $(OBJECTS)
+
+# make itself exits 2 whenever QEMU exits non-zero; the image's own status
+# is printed, and scripts/qemu.sh returns it exactly.
+run: deps $(BOOT_IMAGE)
+	@QEMU_PRINT=1 $(RUN) || { status=$$?; echo "image exit status $$status" >&2; exit $$status; }
 
 test: deps
 	swift test
-	$(MAKE) $(IMAGE)
+	$(MAKE) $(IMAGE) $(BUILD)/image-low.elf
 	$(MAKE) HOTPLUG=0 all
-	python3 Tests/qemu/boot_checks.py
+	python3 Tests/qemu/run_checks.py
 
 clean:
 	rm -rf build .build

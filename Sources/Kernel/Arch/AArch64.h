@@ -51,6 +51,25 @@ ARCH_READ_REGISTER(icc_igrpen1, icc_igrpen1_el1)
 ARCH_WRITE_REGISTER(icc_igrpen1, icc_igrpen1_el1)
 ARCH_READ_REGISTER(icc_iar1, icc_iar1_el1)
 ARCH_WRITE_REGISTER(icc_eoir1, icc_eoir1_el1)
+ARCH_WRITE_REGISTER(icc_sgi1r, icc_sgi1r_el1)
+
+/* Translation regime (Arm ARM D8). */
+ARCH_WRITE_REGISTER(mair, mair_el1)
+ARCH_WRITE_REGISTER(tcr, tcr_el1)
+ARCH_WRITE_REGISTER(ttbr0, ttbr0_el1)
+ARCH_WRITE_REGISTER(sctlr, sctlr_el1)
+
+/* Clean one data-cache line to the point of coherency: for data a CPU reads
+ * with its MMU (and so its caches) still off. */
+static inline void arch_clean_data_cache_line(const void *address)
+{
+    __asm__ volatile("dc cvac, %0" :: "r"(address) : "memory");
+}
+
+static inline void arch_invalidate_tlb_all(void)
+{
+    __asm__ volatile("dsb ishst\n tlbi vmalle1\n dsb ish\n isb" ::: "memory");
+}
 
 static inline void arch_mask_interrupts(void) { __asm__ volatile("msr daifset, #3" ::: "memory"); }
 static inline void arch_unmask_interrupts(void) { __asm__ volatile("msr daifclr, #3" ::: "memory"); }
@@ -91,12 +110,15 @@ static inline uint64_t arch_semihosting_call(uint64_t operation, const void *par
     return x0;
 }
 
-/* Symbols from boot/ and linker/image.ld. */
-extern char __ram_start[];
-extern char __image_start[], __image_end[];
-extern char __cpu_stacks_start[], __cpu_stacks_end[];
-extern char __heap_start[], __heap_end[];
-extern char exception_vectors[];
+/* Symbols from boot/ and linker/image.ld, as addresses (Swift cannot name
+ * an array of unknown size). */
+extern char __ram_start[], __image_start[], __image_end[];
+extern char __cpu_stacks_start[], __heap_start[], __heap_end[];
+static inline uint64_t linker_ram_start(void) { return (uint64_t)(uintptr_t)__ram_start; }
+static inline uint64_t linker_image_start(void) { return (uint64_t)(uintptr_t)__image_start; }
+static inline uint64_t linker_image_end(void) { return (uint64_t)(uintptr_t)__image_end; }
+static inline uint64_t linker_cpu_stacks_start(void) { return (uint64_t)(uintptr_t)__cpu_stacks_start; }
+static inline uint64_t linker_heap_size(void) { return (uint64_t)(__heap_end - __heap_start); }
 extern void secondary_entry(uint64_t context);
 extern _Noreturn void semihosting_exit(uint32_t status);
 extern size_t heap_bytes_reserved(void);

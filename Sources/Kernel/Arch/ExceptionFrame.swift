@@ -55,7 +55,7 @@ func kernelExceptionEntry(_ kind: UInt64, _ rawFrame: UnsafeRawPointer) -> Never
         out.write(": ")
         out.write(syndrome.className)
         out.write(" (EC ")
-        out.hex(UInt64(syndrome.exceptionClass))
+        out.hex(UInt64(syndrome.exceptionClass.rawValue))
         out.write(", ISS ")
         out.hex(UInt64(syndrome.instructionSpecificSyndrome))
         out.write(")")

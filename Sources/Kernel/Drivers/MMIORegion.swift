@@ -27,6 +27,11 @@ struct MMIORegion {
     }
 
     @inline(__always)
+    func writeByte(_ offset: Int, _ value: UInt8) {
+        VolatileMappedRegister<UInt8>(unsafeBitPattern: UInt(base) + UInt(offset)).store(value)
+    }
+
+    @inline(__always)
     func read64(_ offset: Int) -> UInt64 {
         VolatileMappedRegister<UInt64>(unsafeBitPattern: UInt(base) + UInt(offset)).load()
     }

@@ -7,12 +7,12 @@
 enum DeviceTreeBlob {
     /// The parsed platform, or the reason there is none.
     static func platform() -> Result<PlatformDescription, DeviceTreeError> {
-        let start = UnsafeRawPointer(__ram_start)
-        let room = Int(bitPattern: UInt(bitPattern: UnsafeRawPointer(__image_start)) - UInt(bitPattern: start))
+        let start = UnsafeRawPointer(bitPattern: UInt(linker_ram_start()))!
+        let room = Int(linker_image_start() - linker_ram_start())
         let header = UnsafeRawBufferPointer(start: start, count: min(room, 64))
         do throws(DeviceTreeError) {
             let size = try FlattenedDeviceTree.totalSize(of: header)
-            guard size <= room else { return .failure(.truncated) }
+            guard size <= room else { return .failure(.truncated(needed: size, available: room)) }
             let tree = try FlattenedDeviceTree(UnsafeRawBufferPointer(start: start, count: size))
             return .success(try PlatformDescription(deviceTree: tree))
         } catch {

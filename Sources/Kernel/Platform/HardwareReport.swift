@@ -70,7 +70,7 @@ enum HardwareReport {
             out.write(", No1N ")
             out.decimal(typer.no1N ? 1 : 0)
             out.write(", A3V ")
-            out.decimal(typer.affinity3Valid ? 1 : 0)
+            out.decimal(typer.supportsAffinity3 ? 1 : 0)
         }
         Console.line { out in
             out.write("psci: method ")
@@ -78,23 +78,26 @@ enum HardwareReport {
         }
         Console.line { out in
             out.write("uart: pl011 at ")
-            out.hex(platform.uart.base)
+            out.hex(platform.uart.registers.base)
             out.write(", INTID ")
             out.decimal(Int(platform.uart.interrupt.rawValue))
         }
         if let rtc = platform.rtc {
             Console.line { out in
                 out.write("rtc: pl031 at ")
-                out.hex(rtc.base)
+                out.hex(rtc.registers.base)
                 out.write(", INTID ")
                 out.decimal(Int(rtc.interrupt.rawValue))
             }
         }
-        Console.line { out in
-            out.write("memory: ")
-            out.hex(platform.memory.base)
-            out.write(" size ")
-            out.hex(platform.memory.size)
+        for index in 0 ..< platform.memoryRegionCount {
+            let region = platform.memoryRegion(index)
+            Console.line { out in
+                out.write("memory: ")
+                out.hex(region.base)
+                out.write(" size ")
+                out.hex(region.size)
+            }
         }
     }
 }

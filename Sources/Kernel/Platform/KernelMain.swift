@@ -2,8 +2,10 @@
 ///
 /// 1. Read the command line and the device tree (early output goes to the
 ///    semihosting console until the tree names the UART).
-/// 2. Print what was discovered.
-/// 3. Run the job the command line asks for, and return its exit status.
+/// 2. Turn the MMU on, bring up the GIC and this CPU's GIC interfaces.
+/// 3. Bring every other CPU online with PSCI CPU_ON (boot bring-up: no
+///    rebalance), then mark the system active.
+/// 4. Run the job the command line asks for; return its exit status.
 @_cdecl("kernel_main")
 func kernelMain(_ entryLevel: UInt64) -> UInt32 {
     let commandLine = KernelCommandLine(readingInto: BootStorage.commandLine)
@@ -15,22 +17,90 @@ func kernelMain(_ entryLevel: UInt64) -> UInt32 {
     case .failure(let error):
         Console.line { out in
             out.write("error: no usable device tree at the start of RAM (")
-            out.hex(UInt64(UInt(bitPattern: __ram_start)))
+            out.hex(linker_ram_start())
             out.write("): ")
             out.write(error.message)
         }
         return 2
     }
-    Console.uart = PL011(registers: MMIORegion(base: platform.uart.base))
-
+    Console.uart = PL011(registers: MMIORegion(base: platform.uart.registers.base))
     Console.line("GICv3 interrupt migration on CPU hotplug -- Embedded Swift image")
+
+    guard let bootCPU = platform.logicalCPU(for: MPIDRAffinity(mpidr: arch_read_mpidr())) else {
+        Console.line("error: the boot CPU's MPIDR is not in the device tree")
+        return 2
+    }
+    let translation: MMU.Configuration
+    switch MMU.configuration(for: platform) {
+    case .success(let configuration):
+        translation = configuration
+    case .failure:
+        Console.line("error: the device tree's memory map does not fit the identity map")
+        return 2
+    }
+    MMU.enable(translation)
+
+    Machine.current = Machine(
+        platform: platform,
+        distributor: Distributor(base: platform.gic.distributor.base),
+        psci: PSCIFirmware(conduit: platform.psci.conduit),
+        translation: translation,
+        bootCPU: bootCPU,
+        entryLevel: Int(entryLevel))
     HardwareReport.print(platform, entryLevel: entryLevel)
 
     if commandLine.contains(word: "test-fault") {
         Console.line("test-fault: loading from an address no memory answers")
         _ = arch_read_unmapped(1 << 47)
     }
-    return 0
+
+    guard bringUpSystem() else { return 1 }
+
+    let failures = PlatformCheck.run()
+    return failures == 0 ? 0 : 1
+}
+
+/// GIC, per-CPU tables, the boot CPU's own interfaces, then every other CPU.
+private func bringUpSystem() -> Bool {
+    let machine = Machine.current!
+    let slots = InterruptSlots(machine.distributor.type)
+    CPUs.setUp(count: machine.cpuCount)
+    InterruptCounters.setUp(cpuCount: machine.cpuCount, slots: slots)
+    SharedInterrupts.setUp(slots: slots)
+    ConsoleInput.setUp()
+    CPUStartBlock.setUp(count: machine.cpuCount, translation: machine.translation)
+
+    guard machine.distributor.initialize(routingTo: machine.affinity(of: machine.bootCPU)) else { return false }
+    guard CPULifecycle.join(machine.bootCPU) else { return false }
+    arch_unmask_interrupts()
+
+    var started = 1
+    for index in 0 ..< machine.cpuCount where LogicalCPU(index) != machine.bootCPU {
+        if case .failure(let error) = Hotplug.bringOnline(LogicalCPU(index)) {
+            Console.line { out in
+                out.write("error: boot bring-up of cpu ")
+                out.decimal(index)
+                out.write(": ")
+                error.describe(&out)
+            }
+        } else {
+            started += 1
+        }
+    }
+    Hotplug.systemActive = true
+    Console.line { out in
+        out.write("smp: ")
+        out.decimal(started)
+        out.write(" of ")
+        out.decimal(machine.cpuCount)
+        out.write(" cpus online (PSCI ")
+        let version = machine.psci.version()
+        out.decimal(Int(version.major))
+        out.write(".")
+        out.decimal(Int(version.minor))
+        out.write(")")
+    }
+    return started == machine.cpuCount
 }
 
 /// Static buffers the boot path fills before the heap is of any use.

@@ -7,7 +7,7 @@
 /// here allocates: numbers are formatted digit by digit.
 enum Console {
     /// Guards the UART's transmit side. Order: taken last (see LockOrder).
-    nonisolated(unsafe) static let lock = SpinLock()
+    static let lock = SpinLock()
     /// The console UART, set once on the boot CPU before any secondary runs.
     nonisolated(unsafe) static var uart: PL011?
 

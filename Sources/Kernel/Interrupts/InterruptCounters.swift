@@ -1,0 +1,47 @@
+/// How many times each CPU has handled each INTID, like the columns of
+/// Linux's /proc/interrupts. One row per CPU, one column per
+/// `InterruptSlots` slot; allocated once at boot, nothing allocated on the
+/// interrupt path. Each CPU increments only its own row; other CPUs read.
+enum InterruptCounters {
+    nonisolated(unsafe) static var slots = InterruptSlots(DistributorType(rawValue: 0))
+    nonisolated(unsafe) static var handled = AtomicTable(count: 0)
+    /// Times each INTID was made pending by the kernel (`GICD_ISPENDR`
+    /// writes of `fire`): the other side of "fired = handled".
+    nonisolated(unsafe) static var fired = AtomicTable(count: 0)
+
+    static func setUp(cpuCount: Int, slots: InterruptSlots) {
+        self.slots = slots
+        handled = AtomicTable(count: cpuCount * slots.count)
+        fired = AtomicTable(count: slots.count)
+    }
+
+    @inline(__always)
+    static func recordHandled(_ id: InterruptID, on cpu: LogicalCPU) {
+        guard let slot = slots.slot(of: id) else { return }
+        handled.increment(cpu.index * slots.count + slot)
+    }
+
+    static func handledCount(_ id: InterruptID, on cpu: LogicalCPU) -> Int {
+        guard let slot = slots.slot(of: id) else { return 0 }
+        return Int(handled.load(cpu.index * slots.count + slot))
+    }
+
+    /// Handled on every CPU together.
+    static func handledCount(_ id: InterruptID) -> Int {
+        var total = 0
+        for index in 0 ..< Machine.current.cpuCount {
+            total += handledCount(id, on: LogicalCPU(index))
+        }
+        return total
+    }
+
+    static func recordFired(_ id: InterruptID) {
+        guard let slot = slots.slot(of: id) else { return }
+        fired.increment(slot)
+    }
+
+    static func firedCount(_ id: InterruptID) -> Int {
+        guard let slot = slots.slot(of: id) else { return 0 }
+        return Int(fired.load(slot))
+    }
+}

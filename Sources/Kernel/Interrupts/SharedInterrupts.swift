@@ -1,0 +1,88 @@
+/// SPIs and extended SPIs: which handler each has, and running it.
+///
+/// Handlers are a closed set (`InterruptHandler`), dispatched by `switch`:
+/// no function pointers to allocate, nothing to register at run time beyond
+/// one byte per INTID.
+enum SharedInterrupts {
+    /// The handler of each `InterruptSlots` slot; written at boot (and by
+    /// the rebalance layer under the descriptor lock), read on the IRQ path.
+    nonisolated(unsafe) static var handlers = UnsafeMutablePointer<InterruptHandler>.allocate(capacity: 1)
+
+    static func setUp(slots: InterruptSlots) {
+        handlers = UnsafeMutablePointer<InterruptHandler>.allocate(capacity: slots.count)
+        handlers.initialize(repeating: .none, count: slots.count)
+    }
+
+    static func handler(of id: InterruptID) -> InterruptHandler {
+        guard let slot = InterruptCounters.slots.slot(of: id) else { return .none }
+        return handlers[slot]
+    }
+
+    static func setHandler(_ handler: InterruptHandler, for id: InterruptID) {
+        guard let slot = InterruptCounters.slots.slot(of: id) else { return }
+        handlers[slot] = handler
+    }
+
+    /// Runs on the CPU that acknowledged `id`, interrupts masked.
+    static func handle(_ id: InterruptID, on cpu: LogicalCPU) {
+        switch handler(of: id) {
+        case .none, .test:
+            break
+        case .uartReceive:
+            ConsoleInput.drainUART()
+        }
+        CPUInterface.endOfInterrupt(id)
+    }
+}
+
+/// The kernel's own interrupt handlers (Xen's "interrupts Xen itself uses").
+enum InterruptHandler: UInt8 {
+    /// No handler: an interrupt the kernel does not own.
+    case none
+    /// A test interrupt: counted, nothing else.
+    case test
+    /// PL011 receive: move bytes from the UART FIFO to the console buffer.
+    case uartReceive
+
+    var name: StaticString {
+        switch self {
+        case .none: return "-"
+        case .test: return "test"
+        case .uartReceive: return "pl011-rx"
+        }
+    }
+}
+
+/// Console input bytes, filled by the UART receive interrupt on whichever
+/// CPU it is routed to, consumed by the console loop. A single-producer
+/// ring: the UART interrupt is routed to one CPU at a time and its handler
+/// never runs on two CPUs at once (the GIC keeps it active until EOI).
+enum ConsoleInput {
+    private static let capacity = 1024
+    nonisolated(unsafe) private static var buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: 1024)
+    nonisolated(unsafe) private static var counters = AtomicTable(count: 2)   // 0: written, 1: read
+
+    static func setUp() {
+        counters = AtomicTable(count: 2)
+    }
+
+    /// From the PL011 receive interrupt.
+    static func drainUART() {
+        guard let uart = Console.uart else { return }
+        while let byte = uart.read() {
+            let written = counters.load(0)
+            if written &- counters.load(1) >= UInt32(capacity) { continue }   // full: drop, the FIFO is drained either way
+            buffer[Int(written % UInt32(capacity))] = byte
+            counters.store(0, written &+ 1)
+        }
+    }
+
+    /// The next byte received, if any.
+    static func read() -> UInt8? {
+        let readCount = counters.load(1)
+        guard counters.load(0) != readCount else { return nil }
+        let byte = buffer[Int(readCount % UInt32(capacity))]
+        counters.store(1, readCount &+ 1)
+        return byte
+    }
+}

@@ -1,0 +1,192 @@
+import Synchronization
+
+/// Taking CPUs offline and bringing them online, from a controlling CPU
+/// (the one running the console or the demonstration).
+///
+/// One operation at a time: `Hotplug.busy` is claimed for the whole
+/// operation (a flag, not a spin lock, because an operation waits for
+/// milliseconds on another CPU and on firmware, and must not do so with
+/// interrupts masked). A second request while one runs fails with `.busy`.
+///
+/// Every wait has a deadline; every failure leaves the CPU tables saying
+/// what is true (checked with AFFINITY_INFO) and is reported as a
+/// `HotplugError`.
+enum Hotplug {
+    /// Set while an operation runs.
+    static let busy = Atomic<Bool>(false)
+    /// False during boot bring-up: the patch rebalances on CPU_ONLINE only
+    /// once the system is active (Xen's `system_state >= SYS_STATE_active`).
+    nonisolated(unsafe) static var systemActive = false
+
+    /// How long a CPU may take to announce itself / to reach CPU_OFF.
+    static let announceTimeoutMilliseconds: UInt64 = 1000
+    static let stopTimeoutMilliseconds: UInt64 = 1000
+
+    /// Brings `cpu` online with PSCI CPU_ON and waits until it announces
+    /// itself; then, if the system is active, spreads interrupts again.
+    static func bringOnline(_ cpu: LogicalCPU) -> Result<Void, HotplugError> {
+        let machine = Machine.current!
+        guard cpu.index >= 0 && cpu.index < machine.cpuCount else { return .failure(.noSuchCPU(cpu.index)) }
+        guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
+            return .failure(.busy)
+        }
+        defer { busy.store(false, ordering: .releasing) }
+        guard CPUs.state(of: cpu) == .offline else { return .failure(.alreadyOnline(cpu.index)) }
+
+        CPUs.setState(.starting, of: cpu)
+        let result = machine.psci.cpuOn(machine.affinity(of: cpu),
+                                        entry: arch_address_of_secondary_entry(),
+                                        context: CPUStartBlock.context(for: cpu))
+        guard result.isSuccess else {
+            CPUs.setState(.offline, of: cpu)
+            return .failure(.psci(.cpuOn, result))
+        }
+        let announced = Deadline.wait(milliseconds: announceTimeoutMilliseconds) {
+            CPUs.state(of: cpu) == .online
+        }
+        guard announced else {
+            return .failure(.didNotAnnounce(cpu.index))
+        }
+        switch machine.psci.affinityInfo(machine.affinity(of: cpu)) {
+        case .success(.on):
+            break
+        case .success(let state):
+            return .failure(.affinityInfoDisagrees(cpu.index, expected: .on, found: state))
+        case .failure(let error):
+            return .failure(.psci(.affinityInfo, error))
+        }
+        cpuCameUp(cpu)
+        return .success(())
+    }
+
+    /// Asks `cpu` to take itself offline and waits until the firmware says
+    /// it is OFF.
+    static func takeOffline(_ cpu: LogicalCPU) -> Result<Void, HotplugError> {
+        let machine = Machine.current!
+        guard cpu.index >= 0 && cpu.index < machine.cpuCount else { return .failure(.noSuchCPU(cpu.index)) }
+        guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
+            return .failure(.busy)
+        }
+        defer { busy.store(false, ordering: .releasing) }
+        guard CPUs.state(of: cpu) == .online else { return .failure(.alreadyOffline(cpu.index)) }
+        guard CPUs.online.count > 1 else { return .failure(.lastOnlineCPU(cpu.index)) }
+        guard cpu != CPUs.current else { return .failure(.controllingCPU(cpu.index)) }
+
+        CPUs.requests.store(cpu.index, CPURequest.goOffline.rawValue)
+        CPUInterface.sendSGI(KernelSGI.wake, to: machine.affinity(of: cpu))
+        let stopped = Deadline.wait(milliseconds: stopTimeoutMilliseconds) {
+            CPUs.state(of: cpu) == .offline
+        }
+        guard stopped else { return .failure(.didNotStop(cpu.index, lastState: nil)) }
+        var last: AffinityState?
+        let off = Deadline.wait(milliseconds: stopTimeoutMilliseconds) {
+            if case .success(let state) = machine.psci.affinityInfo(machine.affinity(of: cpu)) { last = state }
+            return last == .off
+        }
+        guard off else { return .failure(.didNotStop(cpu.index, lastState: last)) }
+        return .success(())
+    }
+
+    /// The hotplug hook on the dying CPU, after it left the online mask.
+    static func cpuWentDown(_ cpu: LogicalCPU) {
+        InterruptMigration.cpuWentDown(cpu)
+    }
+
+    /// The online notification, on the controlling CPU, once `cpu` is up.
+    static func cpuCameUp(_ cpu: LogicalCPU) {
+        if systemActive {
+            InterruptMigration.cpuCameUp(cpu)
+        }
+    }
+
+    /// A failure seen on a CPU other than the controller (CPU_OFF returning).
+    static func recordFailure(_ error: HotplugError, cpu: LogicalCPU) {
+        Console.line { out in
+            out.write("error: cpu ")
+            out.decimal(cpu.index)
+            out.write(": ")
+            error.describe(&out)
+        }
+    }
+}
+
+/// Why a hotplug operation did not happen. Each leaves the system as it was
+/// (or, for the timeouts, as AFFINITY_INFO says it is).
+enum HotplugError: Error {
+    case noSuchCPU(Int)
+    case alreadyOnline(Int)
+    case alreadyOffline(Int)
+    case lastOnlineCPU(Int)
+    case controllingCPU(Int)
+    case busy
+    case psci(PSCIFunction, PSCIReturnCode)
+    case didNotAnnounce(Int)
+    case didNotStop(Int, lastState: AffinityState?)
+    case affinityInfoDisagrees(Int, expected: AffinityState, found: AffinityState)
+
+    /// One line, naming the CPU and, for firmware errors, the PSCI names.
+    func describe(_ out: inout ConsoleWriter) {
+        switch self {
+        case .noSuchCPU(let index):
+            out.write("cpu ")
+            out.decimal(index)
+            out.write(" does not exist (cpus are 0-")
+            out.decimal(Machine.current.cpuCount - 1)
+            out.write(")")
+        case .alreadyOnline(let index):
+            out.write("cpu ")
+            out.decimal(index)
+            out.write(" is already online")
+        case .alreadyOffline(let index):
+            out.write("cpu ")
+            out.decimal(index)
+            out.write(" is not online")
+        case .lastOnlineCPU(let index):
+            out.write("cpu ")
+            out.decimal(index)
+            out.write(" is the last online cpu")
+        case .controllingCPU(let index):
+            out.write("cpu ")
+            out.decimal(index)
+            out.write(" runs the console; it cannot take itself offline")
+        case .busy:
+            out.write("another hotplug operation is in progress")
+        case .psci(let function, let code):
+            out.write("PSCI ")
+            out.write(function.name)
+            out.write(" returned ")
+            out.write(code.name)
+        case .didNotAnnounce(let index):
+            out.write("cpu ")
+            out.decimal(index)
+            out.write(" did not announce itself within ")
+            out.decimal(Int(Hotplug.announceTimeoutMilliseconds))
+            out.write(" ms")
+        case .didNotStop(let index, let state):
+            out.write("cpu ")
+            out.decimal(index)
+            out.write(" did not reach OFF within ")
+            out.decimal(Int(Hotplug.stopTimeoutMilliseconds))
+            out.write(" ms")
+            if let state {
+                out.write(" (AFFINITY_INFO says ")
+                out.write(state.name)
+                out.write(")")
+            }
+        case .affinityInfoDisagrees(let index, let expected, let found):
+            out.write("cpu ")
+            out.decimal(index)
+            out.write(": AFFINITY_INFO says ")
+            out.write(found.name)
+            out.write(", expected ")
+            out.write(expected.name)
+        }
+    }
+}
+
+/// The interrupt-migration hooks. Until the rebalance layer is in, they do
+/// nothing.
+enum InterruptMigration {
+    static func cpuWentDown(_ cpu: LogicalCPU) {}
+    static func cpuCameUp(_ cpu: LogicalCPU) {}
+}

@@ -1,0 +1,99 @@
+/// A CPU's life after PSCI CPU_ON: announce itself, idle taking interrupts,
+/// and — when asked — take itself offline.
+///
+/// The boot CPU runs the same `join` on its way up; only the entry differs
+/// (boot/start.S `_start` vs `secondary_entry`).
+enum CPULifecycle {
+    /// Makes the calling CPU a working member of the system: its
+    /// redistributor awake, its CPU interface on, itself in the online mask.
+    /// Returns false (and says why) if its redistributor cannot be found or
+    /// woken; the CPU then never announces itself and its controller reports
+    /// the timeout.
+    static func join(_ cpu: LogicalCPU) -> Bool {
+        let machine = Machine.current!
+        arch_write_tpidr(UInt64(cpu.index))
+        guard let redistributor = Redistributor(serving: machine.affinity(of: cpu), in: machine.platform.gic) else {
+            Console.line { out in
+                out.write("error: cpu ")
+                out.decimal(cpu.index)
+                out.write(": no redistributor frame has its affinity")
+            }
+            return false
+        }
+        redistributor.configurePrivateInterrupts()
+        guard redistributor.wake() else {
+            Console.line { out in
+                out.write("error: cpu ")
+                out.decimal(cpu.index)
+                out.write(": GICR_WAKER.ChildrenAsleep did not clear")
+            }
+            return false
+        }
+        CPUInterface.enable()
+        CPUs.markOnline(cpu)
+        return true
+    }
+
+    /// The idle loop of every CPU but the one running the console: wait for
+    /// an interrupt, then serve the request mailbox.
+    ///
+    /// Interrupts are masked while the mailbox is checked and WFI entered:
+    /// WFI still wakes on a pending interrupt, so a request posted between
+    /// the check and the WFI cannot be missed; the handler runs when the
+    /// mask is lifted.
+    static func idle(_ cpu: LogicalCPU) -> Never {
+        while true {
+            arch_mask_interrupts()
+            let request = CPURequest(rawValue: CPUs.requests.exchange(cpu.index, CPURequest.none.rawValue)) ?? .none
+            switch request {
+            case .none:
+                arch_wait_for_interrupt()
+            case .goOffline:
+                goOffline(cpu)
+            }
+            arch_unmask_interrupts()
+        }
+    }
+
+    /// The dying CPU's path (cf. Xen's `__cpu_disable` then `stop_cpu`):
+    /// stop taking interrupts, leave the online mask, let the hotplug hook
+    /// move interrupts away, put the redistributor to sleep, CPU_OFF.
+    /// Runs with interrupts masked from the first line; returns only if
+    /// CPU_OFF fails, with the CPU back online.
+    static func goOffline(_ cpu: LogicalCPU) {
+        let machine = Machine.current!
+        arch_mask_interrupts()
+        CPUInterface.disableGroup1()
+        CPUs.markOffline(cpu)
+        // "Now that the interrupts are cleared and the CPU marked as offline,
+        // move interrupts out of it" (the patch's placement).
+        Hotplug.cpuWentDown(cpu)
+        let redistributor = Redistributor(serving: machine.affinity(of: cpu), in: machine.platform.gic)
+        if redistributor?.sleep() == false {
+            Console.line { out in
+                out.write("warning: cpu ")
+                out.decimal(cpu.index)
+                out.write(": GICR_WAKER.ChildrenAsleep did not set")
+            }
+        }
+        CPUs.setState(.offline, of: cpu)
+        let result = machine.psci.cpuOff()
+        // Only reached if CPU_OFF failed: rejoin and report.
+        Hotplug.recordFailure(.psci(.cpuOff, result), cpu: cpu)
+        _ = join(cpu)
+        Hotplug.cpuCameUp(cpu)
+    }
+}
+
+/// Entry from boot/start.S for a CPU started by PSCI CPU_ON; `block` is its
+/// `CPUStartBlock`, the MMU already on.
+@_cdecl("kernel_secondary_main")
+func kernelSecondaryMain(_ block: UnsafeMutableRawPointer, _ entryLevel: UInt64) -> Never {
+    let start = block.assumingMemoryBound(to: CPUStartBlock.self)
+    let cpu = LogicalCPU(Int(start.pointee.logicalIndex))
+    if CPULifecycle.join(cpu) {
+        arch_unmask_interrupts()
+        CPULifecycle.idle(cpu)
+    }
+    while true { arch_wait_for_interrupt() }
+}

@@ -1,0 +1,44 @@
+import Synchronization
+
+/// A fixed table of 32-bit atomics, allocated once at boot: per-CPU states,
+/// mailboxes and per-CPU-per-INTID counters. Each entry is independently
+/// atomic; the table itself never changes size, so no lock guards it.
+struct AtomicTable {
+    private let entries: UnsafeMutablePointer<Atomic<UInt32>>
+    let count: Int
+
+    init(count: Int) {
+        self.count = count
+        entries = UnsafeMutablePointer<Atomic<UInt32>>.allocate(capacity: max(count, 1))
+        for index in 0 ..< count {
+            (entries + index).initialize(to: Atomic<UInt32>(0))
+        }
+    }
+
+    @inline(__always)
+    func load(_ index: Int) -> UInt32 {
+        entries[index].load(ordering: .acquiring)
+    }
+
+    @inline(__always)
+    func store(_ index: Int, _ value: UInt32) {
+        entries[index].store(value, ordering: .releasing)
+    }
+
+    @inline(__always)
+    func increment(_ index: Int) {
+        entries[index].wrappingAdd(1, ordering: .relaxed)
+    }
+
+    /// Replaces `expected` with `desired`; false if the entry held another value.
+    @inline(__always)
+    func replace(_ index: Int, expected: UInt32, desired: UInt32) -> Bool {
+        entries[index].compareExchange(expected: expected, desired: desired, ordering: .acquiringAndReleasing).exchanged
+    }
+
+    /// Swaps in `value` and returns what was there.
+    @inline(__always)
+    func exchange(_ index: Int, _ value: UInt32) -> UInt32 {
+        entries[index].exchange(value, ordering: .acquiringAndReleasing)
+    }
+}

@@ -1,0 +1,15 @@
+"""Runs every QEMU check module (or those named on the command line) and
+prints the closing 'N passed, N failed' line."""
+import importlib
+import sys
+
+from harness import run
+
+MODULES = ["boot_checks", "platform_checks"]
+
+if __name__ == "__main__":
+    names = sys.argv[1:] or MODULES
+    checks = []
+    for name in names:
+        checks += importlib.import_module(name).CHECKS
+    sys.exit(run(checks))
