@@ -13,6 +13,10 @@ let package = Package(
     products: [
         .library(name: "HotplugCore", targets: ["HotplugCore"]),
     ],
+    dependencies: [
+        // Property tests with shrinking (Swift Testing's `propertyCheck`): host tests only.
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
+    ],
     targets: [
         .target(
             name: "HotplugCore",
@@ -20,7 +24,10 @@ let package = Package(
         ),
         .testTarget(
             name: "HotplugCoreTests",
-            dependencies: ["HotplugCore"],
+            dependencies: [
+                "HotplugCore",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
             path: "Tests/HotplugCoreTests",
             resources: [.copy("Fixtures")]
         ),
