@@ -1,0 +1,20 @@
+/// Where the interrupt descriptors live, each behind its own lock.
+///
+/// Indices run `0 ..< count` in INTID order: the SPIs first, then the
+/// extended SPIs (see `SharedInterruptLayout`). The rebalance policies walk
+/// them in that order, which is the order the patch walks INTIDs in.
+///
+/// The kernel's store takes the descriptor's spin lock (interrupts masked)
+/// around `body`; `DescriptorTable` is the lock-free host version. Lock
+/// rule: `body` must never call back into the store, so no two descriptor
+/// locks are ever held at once and no lock order between them is needed.
+public protocol DescriptorStore {
+    /// The number of descriptors.
+    var count: Int { get }
+
+    /// Runs `body` on descriptor `index` with its lock held.
+    ///
+    /// - Precondition: `0 <= index < count`.
+    @discardableResult
+    func withDescriptor<Result>(at index: Int, _ body: (inout InterruptDescriptor) -> Result) -> Result
+}

@@ -1,0 +1,19 @@
+/// The rebalance compiled out (`make HOTPLUG=0`): a policy that does
+/// nothing, so that call sites stay free of conditional code. This is the
+/// review's request for a `static inline` no-op `rebalance_irqs` beside the
+/// real one.
+public struct DisabledRebalance: RebalancePolicy {
+    public init() {}
+
+    /// Touches no descriptor and writes no router.
+    @inline(__always)
+    public mutating func rebalance<Store: DescriptorStore, Router: InterruptRouter>(
+        from cpu: LogicalCPU,
+        up: Bool,
+        online: CPUMask,
+        store: Store,
+        router: inout Router
+    ) -> RebalanceOutcome {
+        .none
+    }
+}

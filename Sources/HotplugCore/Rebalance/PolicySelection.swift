@@ -1,0 +1,46 @@
+/// The policy chosen at boot (`policy=seed` or `policy=balanced` on the
+/// image's command line), dispatched by `switch` because Embedded Swift has
+/// no existentials.
+///
+/// Both policies are held side by side rather than as enum payloads so that
+/// the chosen one is updated in place: the balanced policy carries a 2 KiB
+/// `CPULoad`, and taking it out of an enum and back would copy it twice per
+/// rebalance.
+public struct PolicySelection: RebalancePolicy {
+    /// Which policy `rebalance` runs.
+    public enum Kind: Equatable, Sendable {
+        /// `SeedPolicy`, the patch's.
+        case seed
+        /// `BalancedPolicy`, ours (the default).
+        case balanced
+    }
+
+    /// The policy in use.
+    public var kind: Kind
+    /// The seed policy's state (its cursor), used when `kind == .seed`.
+    public var seed: SeedPolicy
+    /// The balanced policy's state, used when `kind == .balanced`.
+    public var balanced: BalancedPolicy
+
+    /// A fresh policy of `kind`, by default `.balanced`.
+    public init(_ kind: Kind = .balanced) {
+        self.kind = kind
+        seed = SeedPolicy()
+        balanced = BalancedPolicy()
+    }
+
+    public mutating func rebalance<Store: DescriptorStore, Router: InterruptRouter>(
+        from cpu: LogicalCPU,
+        up: Bool,
+        online: CPUMask,
+        store: Store,
+        router: inout Router
+    ) -> RebalanceOutcome {
+        switch kind {
+        case .seed:
+            return seed.rebalance(from: cpu, up: up, online: online, store: store, router: &router)
+        case .balanced:
+            return balanced.rebalance(from: cpu, up: up, online: online, store: store, router: &router)
+        }
+    }
+}

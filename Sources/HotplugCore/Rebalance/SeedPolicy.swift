@@ -1,0 +1,53 @@
+/// The patch's policy (`POLICY=seed`), reproduced exactly: Xen's
+/// `rebalance_irqs` and `balance_irq` from "arm/irq: Migrate IRQs during CPU
+/// up/down operations" (v6 2/5).
+///
+/// Every SPI, then every extended SPI, in INTID order; skipped: no handler,
+/// guest-bound, move pending; on a CPU going down, also skipped unless the
+/// requested mask contains that CPU. Each other descriptor gets the next
+/// online CPU from one global round-robin cursor (`cpumask_cycle`) and goes
+/// through set-affinity with that one CPU as its mask, so its requested mask
+/// becomes that CPU and the router is written even when the target is the
+/// same as before. On a CPU coming up every eligible descriptor is re-spread.
+public struct SeedPolicy: RebalancePolicy {
+    /// Xen's `static int cpu_next`: the CPU picked last. Starts at 0, so the
+    /// first pick is the first online CPU after CPU 0.
+    public var cpuNext: Int
+
+    public init(cpuNext: Int = 0) {
+        self.cpuNext = cpuNext
+    }
+
+    public mutating func rebalance<Store: DescriptorStore, Router: InterruptRouter>(
+        from cpu: LogicalCPU,
+        up: Bool,
+        online: CPUMask,
+        store: Store,
+        router: inout Router
+    ) -> RebalanceOutcome {
+        var outcome = RebalanceOutcome.none
+        if online.isEmpty {
+            return outcome
+        }
+        for index in 0 ..< store.count {
+            outcome.descriptorsExamined += 1
+            let change = store.withDescriptor(at: index) { descriptor -> AffinityChange in
+                guard descriptor.hasHandler,
+                      !descriptor.status.contains(.guestBound),
+                      !descriptor.status.contains(.movePending) else {
+                    return .unchanged
+                }
+                if !up && !descriptor.requestedAffinity.contains(cpu) {
+                    return .unchanged
+                }
+                // Never nil: `online` is not empty.
+                let next = online.cycle(afterIndex: cpuNext)!
+                cpuNext = next.index
+                return AffinitySetting.setAffinity(&descriptor, to: CPUMask(single: next),
+                                                   online: online, router: &router)
+            }
+            outcome.record(change)
+        }
+        return outcome
+    }
+}
