@@ -1,11 +1,13 @@
-/// SPIs and extended SPIs: which handler each has, and running it.
+/// SPIs and extended SPIs: which handler each has, running it, and the
+/// deferred move at end of interrupt.
 ///
 /// Handlers are a closed set (`InterruptHandler`), dispatched by `switch`:
-/// no function pointers to allocate, nothing to register at run time beyond
+/// no function pointers to allocate, nothing registered at run time beyond
 /// one byte per INTID.
 enum SharedInterrupts {
-    /// The handler of each `InterruptSlots` slot; written at boot (and by
-    /// the rebalance layer under the descriptor lock), read on the IRQ path.
+    /// The handler of each `InterruptSlots` slot. Written when an interrupt
+    /// is claimed (together with the descriptor's `hasHandler`, under the
+    /// descriptor lock), read on the IRQ path.
     nonisolated(unsafe) static var handlers = UnsafeMutablePointer<InterruptHandler>.allocate(capacity: 1)
 
     static func setUp(slots: InterruptSlots) {
@@ -18,18 +20,43 @@ enum SharedInterrupts {
         return handlers[slot]
     }
 
+    /// Gives `id` a handler of ours, or none (`.none`): the descriptor's
+    /// `hasHandler` follows, under its lock.
     static func setHandler(_ handler: InterruptHandler, for id: InterruptID) {
         guard let slot = InterruptCounters.slots.slot(of: id) else { return }
-        handlers[slot] = handler
+        InterruptDescriptors.store.withDescriptor(for: id) { descriptor in
+            handlers[slot] = handler
+            descriptor.hasHandler = handler != .none
+        }
     }
 
     /// Runs on the CPU that acknowledged `id`, interrupts masked.
+    ///
+    /// The descriptor is marked in progress for the handler's run (so a
+    /// set-affinity from another CPU defers its move), the handler runs
+    /// without the lock (Xen's rule), and a move recorded meanwhile is
+    /// applied before the end of interrupt — to a CPU online now.
     static func handle(_ id: InterruptID, on cpu: LogicalCPU) {
+        let store = InterruptDescriptors.store!
+        guard let index = store.layout.index(of: id) else {
+            CPUInterface.endOfInterrupt(id)
+            return
+        }
+        store.withDescriptor(at: index) { $0.status.insert(.inProgress) }
         switch handler(of: id) {
         case .none, .test:
             break
         case .uartReceive:
             ConsoleInput.drainUART()
+        case .rtcAlarm:
+            RealTimeClock.acknowledgeAlarm()
+        }
+        store.withDescriptor(at: index) { descriptor in
+            descriptor.status.remove(.inProgress)
+            if descriptor.status.contains(.movePending) {
+                var router = GICRouter()
+                _ = AffinitySetting.completeDeferredMove(&descriptor, online: CPUs.online, router: &router)
+            }
         }
         CPUInterface.endOfInterrupt(id)
     }
@@ -43,12 +70,15 @@ enum InterruptHandler: UInt8 {
     case test
     /// PL011 receive: move bytes from the UART FIFO to the console buffer.
     case uartReceive
+    /// PL031 alarm: clear it.
+    case rtcAlarm
 
     var name: StaticString {
         switch self {
         case .none: return "-"
         case .test: return "test"
         case .uartReceive: return "pl011-rx"
+        case .rtcAlarm: return "pl031-alarm"
         }
     }
 }

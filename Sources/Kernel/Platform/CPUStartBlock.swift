@@ -12,8 +12,8 @@ struct CPUStartBlock {
     /// The CPU's logical number.
     var logicalIndex: UInt64
 
-    /// Bytes of stack per CPU (linker/image.ld reserves 512 of them).
-    static let stackSize: UInt64 = 0x8000
+    /// Bytes of stack per CPU (linker/image.ld reserves 512 of them; 64 KiB).
+    static let stackSize: UInt64 = 0x10000
 
     /// One block per CPU, allocated at boot.
     nonisolated(unsafe) static var blocks = UnsafeMutablePointer<CPUStartBlock>.allocate(capacity: 1)

@@ -37,4 +37,20 @@ struct KernelCommandLine {
         }
         return false
     }
+
+    /// The value of a `key=value` word, if present.
+    func value(of key: StaticString) -> UnsafeRawBufferPointer? {
+        let keyLength = key.utf8CodeUnitCount
+        var index = 0
+        while index < text.count {
+            var end = index
+            while end < text.count && text[end] != 32 { end += 1 }
+            if end - index > keyLength && text[index + keyLength] == UInt8(ascii: "=")
+                && bytes(UnsafeRawBufferPointer(rebasing: text[index ..< index + keyLength]), equal: key) {
+                return UnsafeRawBufferPointer(rebasing: text[index + keyLength + 1 ..< end])
+            }
+            index = end + 1
+        }
+        return nil
+    }
 }

@@ -59,9 +59,15 @@ enum Hotplug {
         return .success(())
     }
 
+    /// Per CPU: an INTID (+1; 0 for none) the dying CPU makes pending on
+    /// itself once its interrupts are masked, before the migration — the
+    /// "nothing lost" probe of the checks.
+    nonisolated(unsafe) static var dyingProbes = AtomicTable(count: 0)
+
     /// Asks `cpu` to take itself offline and waits until the firmware says
-    /// it is OFF.
-    static func takeOffline(_ cpu: LogicalCPU) -> Result<Void, HotplugError> {
+    /// it is OFF. With `probe`, the dying CPU sets that interrupt pending
+    /// while its own interrupts are masked.
+    static func takeOffline(_ cpu: LogicalCPU, probe: InterruptID? = nil) -> Result<Void, HotplugError> {
         let machine = Machine.current!
         guard cpu.index >= 0 && cpu.index < machine.cpuCount else { return .failure(.noSuchCPU(cpu.index)) }
         guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
@@ -72,6 +78,10 @@ enum Hotplug {
         guard CPUs.online.count > 1 else { return .failure(.lastOnlineCPU(cpu.index)) }
         guard cpu != CPUs.current else { return .failure(.controllingCPU(cpu.index)) }
 
+        if let probe {
+            InterruptCounters.recordFired(probe)
+            dyingProbes.store(cpu.index, probe.rawValue + 1)
+        }
         CPUs.requests.store(cpu.index, CPURequest.goOffline.rawValue)
         CPUInterface.sendSGI(KernelSGI.wake, to: machine.affinity(of: cpu))
         let stopped = Deadline.wait(milliseconds: stopTimeoutMilliseconds) {
@@ -182,11 +192,4 @@ enum HotplugError: Error {
             out.write(expected.name)
         }
     }
-}
-
-/// The interrupt-migration hooks. Until the rebalance layer is in, they do
-/// nothing.
-enum InterruptMigration {
-    static func cpuWentDown(_ cpu: LogicalCPU) {}
-    static func cpuCameUp(_ cpu: LogicalCPU) {}
 }

@@ -54,9 +54,25 @@ func kernelMain(_ entryLevel: UInt64) -> UInt32 {
         _ = arch_read_unmapped(1 << 47)
     }
 
+    if let policy = commandLine.value(of: "policy"), !InterruptMigration.select(policy), InterruptMigration.isCompiledIn {
+        Console.line { out in
+            out.write("error: unknown policy '")
+            out.write(bytes: policy)
+            out.write("' (policies are seed, balanced)")
+        }
+        return 2
+    }
     guard bringUpSystem() else { return 1 }
 
-    let failures = PlatformCheck.run()
+    var failures = PlatformCheck.run()
+    failures += Demonstration.run()
+    Console.line { out in
+        out.write(failures == 0 ? "result: all checks passed" : "result: FAILED, ")
+        if failures != 0 {
+            out.decimal(failures)
+            out.write(" failed checks")
+        }
+    }
     return failures == 0 ? 0 : 1
 }
 
@@ -65,6 +81,8 @@ private func bringUpSystem() -> Bool {
     let machine = Machine.current!
     let slots = InterruptSlots(machine.distributor.type)
     CPUs.setUp(count: machine.cpuCount)
+    Hotplug.dyingProbes = AtomicTable(count: machine.cpuCount)
+    InterruptDescriptors.store = LockedDescriptorStore(layout: SharedInterruptLayout(machine.distributor.type))
     InterruptCounters.setUp(cpuCount: machine.cpuCount, slots: slots)
     SharedInterrupts.setUp(slots: slots)
     ConsoleInput.setUp()

@@ -64,6 +64,10 @@ enum CPULifecycle {
         let machine = Machine.current!
         arch_mask_interrupts()
         CPUInterface.disableGroup1()
+        let probe = Hotplug.dyingProbes.exchange(cpu.index, 0)
+        if probe != 0 {
+            machine.distributor.setPending(InterruptID(probe - 1))
+        }
         CPUs.markOffline(cpu)
         // "Now that the interrupts are cleared and the CPU marked as offline,
         // move interrupts out of it" (the patch's placement).

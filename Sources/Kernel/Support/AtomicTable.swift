@@ -41,4 +41,14 @@ struct AtomicTable {
     func exchange(_ index: Int, _ value: UInt32) -> UInt32 {
         entries[index].exchange(value, ordering: .acquiringAndReleasing)
     }
+
+    /// Uses entry `index` as a spin lock word (see `SpinLock`): runs `body`
+    /// with it held and interrupts masked on this CPU.
+    @inline(__always)
+    func withLock<Result>(_ index: Int, _ body: () -> Result) -> Result {
+        let savedMask = SpinLock.acquire(entries[index])
+        let result = body()
+        SpinLock.release(entries[index], restoring: savedMask)
+        return result
+    }
 }

@@ -20,14 +20,9 @@ struct SpinLock: ~Copyable {
     /// the caller's interrupt mask.
     @inline(__always)
     func withLock<Result>(_ body: () -> Result) -> Result {
-        let savedMask = arch_read_daif()
-        arch_mask_interrupts()
-        while word.compareExchange(expected: 0, desired: 1, ordering: .acquiring).exchanged == false {
-            while word.load(ordering: .relaxed) != 0 {}
-        }
+        let savedMask = SpinLock.acquire(word)
         let result = body()
-        word.store(0, ordering: .releasing)
-        arch_write_daif(savedMask)
+        SpinLock.release(word, restoring: savedMask)
         return result
     }
 
@@ -37,10 +32,32 @@ struct SpinLock: ~Copyable {
     func tryWithLock<Result>(_ body: () -> Result) -> Result? {
         let savedMask = arch_read_daif()
         arch_mask_interrupts()
-        defer { arch_write_daif(savedMask) }
-        guard word.compareExchange(expected: 0, desired: 1, ordering: .acquiring).exchanged else { return nil }
+        guard word.compareExchange(expected: 0, desired: 1, ordering: .acquiring).exchanged else {
+            arch_write_daif(savedMask)
+            return nil
+        }
         let result = body()
-        word.store(0, ordering: .releasing)
+        SpinLock.release(word, restoring: savedMask)
         return result
+    }
+
+    /// Masks interrupts, then spins until `word` goes from 0 to 1. Returns
+    /// the caller's interrupt mask for `release`. Shared by every lock word
+    /// in the kernel (this type, and the per-descriptor locks in an
+    /// `AtomicTable`).
+    @inline(__always)
+    static func acquire(_ word: borrowing Atomic<UInt32>) -> UInt64 {
+        let savedMask = arch_read_daif()
+        arch_mask_interrupts()
+        while !word.compareExchange(expected: 0, desired: 1, ordering: .acquiring).exchanged {
+            while word.load(ordering: .relaxed) != 0 {}
+        }
+        return savedMask
+    }
+
+    @inline(__always)
+    static func release(_ word: borrowing Atomic<UInt32>, restoring savedMask: UInt64) {
+        word.store(0, ordering: .releasing)
+        arch_write_daif(savedMask)
     }
 }

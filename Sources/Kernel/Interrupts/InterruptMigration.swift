@@ -1,0 +1,101 @@
+/// The hotplug hooks of the patch: `rebalance(from:up:)` on the dying CPU
+/// after it left the online mask, and on the online notification of a new
+/// CPU once the system is active.
+///
+/// The feature can be compiled out (`make HOTPLUG=0`): `Policy` is then the
+/// no-op `DisabledRebalance`, and every caller stays free of conditional
+/// code — the review's request. This `#if` is the only one.
+enum InterruptMigration {
+    #if HOTPLUG_DISABLED
+    typealias Policy = DisabledRebalance
+    static let isCompiledIn = false
+    #else
+    typealias Policy = PolicySelection
+    static let isCompiledIn = true
+    #endif
+
+    /// The policy in force. Used only by the hotplug paths, which
+    /// `Hotplug.busy` serialises, and by `select`, which claims it too.
+    nonisolated(unsafe) static var policy = Policy()
+    /// What the last rebalance did.
+    nonisolated(unsafe) static var lastOutcome = RebalanceOutcome()
+
+    /// The name of the policy in force, for the console.
+    static var policyName: StaticString {
+        #if HOTPLUG_DISABLED
+        return "none (HOTPLUG=0)"
+        #else
+        switch policy.kind {
+        case .seed: return "seed"
+        case .balanced: return "balanced"
+        }
+        #endif
+    }
+
+    /// The seed policy's round-robin cursor (the patch's `cpu_next`), so a
+    /// reference model can start from the same state; 0 when compiled out.
+    static var seedCursor: Int {
+        #if HOTPLUG_DISABLED
+        return 0
+        #else
+        return policy.seed.cpuNext
+        #endif
+    }
+
+    /// Selects the policy by name (`seed`, `balanced`); false for any other
+    /// name, or when migration is compiled out.
+    static func select(_ name: UnsafeRawBufferPointer) -> Bool {
+        #if HOTPLUG_DISABLED
+        return false
+        #else
+        if bytes(name, equal: "seed") {
+            policy = PolicySelection(.seed)
+        } else if bytes(name, equal: "balanced") {
+            policy = PolicySelection(.balanced)
+        } else {
+            return false
+        }
+        return true
+        #endif
+    }
+
+    /// On the dying CPU, interrupts masked, `cpu` already out of the
+    /// online mask.
+    static func cpuWentDown(_ cpu: LogicalCPU) {
+        rebalance(from: cpu, up: false)
+    }
+
+    /// On the controlling CPU, after `cpu` announced itself (system active).
+    static func cpuCameUp(_ cpu: LogicalCPU) {
+        rebalance(from: cpu, up: true)
+    }
+
+    private static func rebalance(from cpu: LogicalCPU, up: Bool) {
+        var router = GICRouter()
+        lastOutcome = policy.rebalance(from: cpu, up: up, online: CPUs.online,
+                                       store: InterruptDescriptors.store, router: &router)
+        if lastOutcome.brokenAffinities > 0 {
+            Console.line { out in
+                out.write("note: ")
+                out.decimal(lastOutcome.brokenAffinities)
+                out.write(" interrupt(s) routed outside their requested affinity: none of its cpus is online")
+            }
+        }
+        if lastOutcome.restoredAffinities > 0 {
+            Console.line { out in
+                out.write("note: ")
+                out.decimal(lastOutcome.restoredAffinities)
+                out.write(" interrupt(s) back inside their requested affinity")
+            }
+        }
+    }
+}
+
+/// Whether `bytes` spell `word` exactly.
+func bytes(_ bytes: UnsafeRawBufferPointer, equal word: StaticString) -> Bool {
+    guard bytes.count == word.utf8CodeUnitCount else { return false }
+    for index in 0 ..< bytes.count where bytes[index] != word.utf8Start[index] {
+        return false
+    }
+    return true
+}

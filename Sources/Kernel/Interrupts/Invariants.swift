@@ -1,0 +1,110 @@
+/// What must hold after every hotplug event, read from the hardware where
+/// the hardware knows: routes from `GICD_IROUTER`, deliveries from the
+/// per-CPU counters the IRQ path keeps, CPU states from the online mask.
+/// Each violation prints one `FAIL:` line; the functions return how many.
+enum Invariants {
+    /// No interrupt with a handler of ours (and not a guest's) is routed to
+    /// a CPU that is not online; no deferred move points at one; every
+    /// guest-bound interrupt's `GICD_IROUTER` is as set at boot.
+    static func checkRouting() -> Int {
+        let machine = Machine.current!
+        let store = InterruptDescriptors.store!
+        let online = CPUs.online
+        var failures = 0
+        for index in 0 ..< store.count {
+            let descriptor = store.snapshot(at: index)
+            guard descriptor.isMovable else { continue }
+            let routed = machine.distributor.routing(of: descriptor.id)
+            let cpu = machine.cpu(routedBy: routed)
+            if cpu == nil || !online.contains(cpu!) || routed.isAnyParticipatingPE {
+                failures += 1
+                Console.line { out in
+                    out.write("FAIL: INTID ")
+                    out.decimal(Int(descriptor.id.rawValue))
+                    out.write(" (handler ")
+                    out.write(SharedInterrupts.handler(of: descriptor.id).name)
+                    out.write(") is routed by GICD_IROUTER ")
+                    out.hex(routed.registerValue)
+                    out.write(" to a cpu that is not online")
+                }
+            }
+            if let deferred = descriptor.deferredTarget, !online.contains(deferred) {
+                failures += 1
+                Console.line { out in
+                    out.write("FAIL: INTID ")
+                    out.decimal(Int(descriptor.id.rawValue))
+                    out.write(" has a deferred move to offline cpu ")
+                    out.decimal(deferred.index)
+                }
+            }
+        }
+        for (position, id) in OwnedInterrupts.guestBound.enumerated() {
+            let value = machine.distributor.routing(of: id).registerValue
+            if value != OwnedInterrupts.guestRouting[position] {
+                failures += 1
+                Console.line { out in
+                    out.write("FAIL: guest-bound INTID ")
+                    out.decimal(Int(id.rawValue))
+                    out.write(" was rerouted: GICD_IROUTER ")
+                    out.hex(value)
+                    out.write(", was ")
+                    out.hex(OwnedInterrupts.guestRouting[position])
+                }
+            }
+        }
+        return failures
+    }
+
+    /// Every interrupt the kernel fired was handled exactly as many times:
+    /// none lost, none twice.
+    static func checkDelivery() -> Int {
+        var failures = 0
+        for id in OwnedInterrupts.fireable {
+            let fired = InterruptCounters.firedCount(id)
+            let handled = InterruptCounters.handledCount(id)
+            if fired != handled {
+                failures += 1
+                Console.line { out in
+                    out.write("FAIL: INTID ")
+                    out.decimal(Int(id.rawValue))
+                    out.write(" fired ")
+                    out.decimal(fired)
+                    out.write(" times, handled ")
+                    out.decimal(handled)
+                }
+            }
+        }
+        return failures
+    }
+
+    /// Per-CPU counts of movable descriptors, each counted on the CPU its
+    /// `GICD_IROUTER` names (not the table's idea of it).
+    static func load() -> CPULoad {
+        let machine = Machine.current!
+        let store = InterruptDescriptors.store!
+        var load = CPULoad()
+        for index in 0 ..< store.count {
+            let descriptor = store.snapshot(at: index)
+            guard descriptor.isMovable else { continue }
+            if let cpu = machine.routedCPU(of: descriptor.id) {
+                load.add(cpu)
+            }
+        }
+        return load
+    }
+
+    /// The balanced policy's promise: per-CPU counts differ by at most one.
+    static func checkBalance() -> Int {
+        let spread = load().spread(online: CPUs.online)
+        if spread.max - spread.min > 1 {
+            Console.line { out in
+                out.write("FAIL: movable interrupts per online cpu range from ")
+                out.decimal(spread.min)
+                out.write(" to ")
+                out.decimal(spread.max)
+            }
+            return 1
+        }
+        return 0
+    }
+}

@@ -1,0 +1,264 @@
+/// `make run`'s default job: the rebalance on real hardware, checked at
+/// every step.
+///
+/// Spread the kernel's interrupts over all CPUs, fire them; then take every
+/// CPU but the controller offline one at a time, and bring them back one at
+/// a time, firing every interrupt after each event. After each event: the
+/// `/proc/interrupts`-style table, the route writes the event made, and the
+/// checks (`Invariants`, plus per policy: balanced — spread within one and
+/// writes equal to the lower bound; seed — routing equal to the patch's
+/// reference model). Returns the number of failed checks.
+enum Demonstration {
+    static func run() -> Int {
+        let machine = Machine.current!
+        let store = InterruptDescriptors.store!
+        OwnedInterrupts.claim()
+        Console.line { out in
+            out.write("interrupt migration: ")
+            out.write(InterruptMigration.isCompiledIn ? "compiled in" : "compiled out (HOTPLUG=0)")
+            out.write(", policy ")
+            out.write(InterruptMigration.policyName)
+            out.write("; ")
+            out.decimal(OwnedInterrupts.fireable.count + (OwnedInterrupts.uart == nil ? 0 : 1))
+            out.write(" interrupts with handlers, ")
+            out.decimal(OwnedInterrupts.guestBound.count)
+            out.write(" guest-bound, ")
+            out.decimal(store.count)
+            out.write(" descriptors (SPIs + eSPIs from GICD_TYPER)")
+        }
+        guard InterruptMigration.isCompiledIn else { return runCompiledOut() }
+
+        var run = Run(model: nil)
+        if isSeed {
+            var model = PatchReferenceModel(snapshotOf: store)
+            model.cpuNext = InterruptMigration.seedCursor
+            run.model = model
+        }
+        run.spread()
+        var order: [LogicalCPU] = []
+        for index in 0 ..< machine.cpuCount where LogicalCPU(index) != CPUs.current {
+            order.append(LogicalCPU(index))
+        }
+        for cpu in order { run.event(cpu, online: false) }
+        for cpu in order { run.event(cpu, online: true) }
+        Console.line { out in
+            out.write("demonstration: ")
+            out.decimal(run.events)
+            out.write(" events, ")
+            out.decimal(run.routeWrites)
+            out.write(" route writes (lower bound ")
+            out.decimal(run.minimumWrites)
+            out.write("), ")
+            out.decimal(run.failures)
+            out.write(" failed checks")
+        }
+        return run.failures
+    }
+
+    static var isSeed: Bool {
+        InterruptMigration.policyName.utf8Start[0] == UInt8(ascii: "s")
+    }
+
+    /// One pass through the events, with its tallies and, for the seed
+    /// policy, the patch's reference model run alongside.
+    struct Run {
+        var model: PatchReferenceModel?
+        var failures = 0
+        var events = 0
+        var routeWrites = 0
+        var minimumWrites = 0
+
+        /// The initial spread: the up path once, as if the boot CPU had just
+        /// come online with every interrupt on it.
+        mutating func spread() {
+            let before = GICRouter.totalWrites
+            let bootCPU = Machine.current.bootCPU
+            let minimum = RebalanceBounds.minimumMovesForOnline(load: Invariants.load(), online: CPUs.online)
+            InterruptMigration.cpuCameUp(bootCPU)
+            model?.rebalanceIRQs(from: bootCPU, up: true, online: CPUs.online)
+            finish(title: "spread over all cpus", writes: GICRouter.totalWrites - before, minimum: minimum, probe: nil)
+        }
+
+        mutating func event(_ cpu: LogicalCPU, online: Bool) {
+            let store = InterruptDescriptors.store!
+            let minimum: Int
+            var probe: InterruptID?
+            if online {
+                var after = CPUs.online
+                after.insert(cpu)
+                minimum = RebalanceBounds.minimumMovesForOnline(load: Invariants.load(), online: after)
+            } else {
+                minimum = RebalanceBounds.minimumMovesForOffline(from: cpu, store: store)
+                probe = OwnedInterrupts.test.first { id in
+                    Machine.current.routedCPU(of: id) == cpu
+                }
+            }
+            let before = GICRouter.totalWrites
+            let handledBefore = probe.map { InterruptCounters.handledCount($0) } ?? 0
+            let handledByDyingBefore = probe.map { InterruptCounters.handledCount($0, on: cpu) } ?? 0
+            let result = online ? Hotplug.bringOnline(cpu) : Hotplug.takeOffline(cpu, probe: probe)
+            if case .failure(let error) = result {
+                failures += 1
+                Console.line { out in
+                    out.write("FAIL: ")
+                    out.write(online ? "cpu-online " : "cpu-offline ")
+                    out.decimal(cpu.index)
+                    out.write(": ")
+                    error.describe(&out)
+                }
+                return
+            }
+            let writes = GICRouter.totalWrites - before
+            model?.rebalanceIRQs(from: cpu, up: online, online: CPUs.online)
+            if let probe {
+                checkProbe(probe, dyingCPU: cpu, handledBefore: handledBefore, handledByDyingBefore: handledByDyingBefore)
+            }
+            finish(title: online ? "cpu-online" : "cpu-offline", cpu: cpu, writes: writes, minimum: minimum, probe: probe)
+        }
+
+        /// The interrupt made pending on the dying CPU, interrupts masked,
+        /// must be handled exactly once, and not by the dying CPU.
+        mutating func checkProbe(_ probe: InterruptID, dyingCPU: LogicalCPU, handledBefore: Int, handledByDyingBefore: Int) {
+            _ = Deadline.wait(milliseconds: 500) { InterruptCounters.handledCount(probe) > handledBefore }
+            _ = Deadline.wait(milliseconds: 2) { false }   // room for a duplicate to show
+            let handled = InterruptCounters.handledCount(probe) - handledBefore
+            let handledByDying = InterruptCounters.handledCount(probe, on: dyingCPU) - handledByDyingBefore
+            if handled != 1 || handledByDying != 0 {
+                failures += 1
+                Console.line { out in
+                    out.write("FAIL: INTID ")
+                    out.decimal(Int(probe.rawValue))
+                    out.write(", made pending while cpu ")
+                    out.decimal(dyingCPU.index)
+                    out.write(" was going offline, was handled ")
+                    out.decimal(handled)
+                    out.write(" times, ")
+                    out.decimal(handledByDying)
+                    out.write(" by the dying cpu")
+                }
+            }
+        }
+
+        mutating func finish(title: StaticString, cpu: LogicalCPU? = nil, writes: Int, minimum: Int, probe: InterruptID?) {
+            events += 1
+            routeWrites += writes
+            minimumWrites += minimum
+            Console.line { out in
+                out.write("== step ")
+                out.decimal(events)
+                out.write(": ")
+                out.write(title)
+                if let cpu {
+                    out.write(" ")
+                    out.decimal(cpu.index)
+                }
+                out.write("  (online ")
+                out.write(CPUs.online.cpuList)
+                out.write(")  route writes ")
+                out.decimal(writes)
+                out.write(", lower bound ")
+                out.decimal(minimum)
+                if let probe {
+                    out.write(", INTID ")
+                    out.decimal(Int(probe.rawValue))
+                    out.write(" made pending on the dying cpu")
+                }
+            }
+            if !OwnedInterrupts.fireAllAndWait() {
+                Console.line("FAIL: not every fired interrupt was handled within 1 s")
+            }
+            InterruptTable.print()
+            var stepFailures = Invariants.checkRouting() + Invariants.checkDelivery()
+            if let model {
+                stepFailures += compare(with: model, writes: writes)
+            } else {
+                stepFailures += Invariants.checkBalance()
+                if writes != minimum {
+                    stepFailures += 1
+                    Console.line { out in
+                        out.write("FAIL: ")
+                        out.decimal(writes)
+                        out.write(" route writes, the lower bound is ")
+                        out.decimal(minimum)
+                    }
+                }
+            }
+            failures += stepFailures
+            let spread = Invariants.load().spread(online: CPUs.online)
+            Console.line { out in
+                out.write("   checks: ")
+                out.write(stepFailures == 0 ? "ok" : "FAILED")
+                out.write(" (routes read back from GICD_IROUTER, fired = handled, movable per cpu ")
+                out.decimal(spread.min)
+                out.write("..")
+                out.decimal(spread.max)
+                out.write(isSeed ? ", routing = the patch's reference model)" : ", writes = lower bound)")
+            }
+        }
+
+        /// Seed: every descriptor's requested mask (table) and target
+        /// (`GICD_IROUTER`) equal the reference model's, and so does the
+        /// number of route writes.
+        mutating func compare(with model: PatchReferenceModel, writes: Int) -> Int {
+            let machine = Machine.current!
+            let store = InterruptDescriptors.store!
+            var mismatches = 0
+            for index in 0 ..< store.count {
+                let predicted = model.interrupts[index]
+                guard predicted.hasHandler, !predicted.guestBound else { continue }
+                let descriptor = store.snapshot(at: index)
+                let routed = machine.routedCPU(of: descriptor.id)
+                if routed != predicted.target || descriptor.requestedAffinity != predicted.affinity {
+                    mismatches += 1
+                    Console.line { out in
+                        out.write("FAIL: INTID ")
+                        out.decimal(Int(descriptor.id.rawValue))
+                        out.write(" routed to cpu ")
+                        out.decimal(routed?.index ?? -1)
+                        out.write(" mask ")
+                        out.write(descriptor.requestedAffinity.cpuList)
+                        out.write("; the patch's model says cpu ")
+                        out.decimal(predicted.target?.index ?? -1)
+                        out.write(" mask ")
+                        out.write(predicted.affinity.cpuList)
+                    }
+                }
+            }
+            return mismatches
+        }
+    }
+
+    /// HOTPLUG=0: the no-op stand-in must leave every route alone. One CPU
+    /// goes offline and back; nothing is fired while it is away (with
+    /// migration compiled out, an interrupt routed there would wait until it
+    /// returns — the very problem the feature solves).
+    static func runCompiledOut() -> Int {
+        var failures = 0
+        if !OwnedInterrupts.fireAllAndWait() { failures += 1 }
+        failures += Invariants.checkDelivery()
+        guard let cpu = CPUs.online.first(where: { $0 != CPUs.current }) else { return failures }
+        let before = GICRouter.totalWrites
+        for step in 0 ..< 2 {
+            if case .failure(let error) = step == 0 ? Hotplug.takeOffline(cpu) : Hotplug.bringOnline(cpu) {
+                failures += 1
+                Console.line { out in
+                    out.write("FAIL: ")
+                    error.describe(&out)
+                }
+            }
+        }
+        let writes = GICRouter.totalWrites - before
+        Console.line { out in
+            out.write("cpu ")
+            out.decimal(cpu.index)
+            out.write(" offline and back: ")
+            out.decimal(writes)
+            out.write(" route writes (migration compiled out: expected 0)")
+        }
+        if writes != 0 { failures += 1 }
+        if !OwnedInterrupts.fireAllAndWait() { failures += 1 }
+        failures += Invariants.checkDelivery()
+        InterruptTable.print()
+        return failures
+    }
+}
