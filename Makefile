@@ -6,8 +6,14 @@
 #   make test       host tests (swift test), then QEMU boot checks
 #   make clean
 #
+#   make console    boot to the interactive console prompt (also reads piped lines)
+#   make stress     random hotplug under an interrupt storm (SEED, EVENTS, SMP=20)
+#   make debug      QEMU halted with its gdb stub; prints the gdb command
+#   make bench      benchmarks, written to BENCHMARKS.md
+#
 # Variables: SMP (CPUs, default 4), EL (1, or 2 for virtualization=on),
 # POLICY (balanced or seed), HOTPLUG (1, or 0 to compile the feature out),
+# SCENARIO (console commands, e.g. 'cpu-offline 2; irqs; exit 0'),
 # QEMUFLAGS (extra QEMU arguments, appended last), APPEND (extra words for
 # the image's command line).
 
@@ -17,6 +23,9 @@ POLICY    ?= balanced
 HOTPLUG   ?= 1
 QEMUFLAGS ?=
 APPEND    ?=
+SCENARIO  ?=
+SEED      ?= 1
+EVENTS    ?= 20000
 MEMORY    ?= 256M
 
 SWIFTC  ?= swiftc
@@ -56,11 +65,13 @@ BOOT_IMAGE := $(BUILD)/image-low.elf
 else
 BOOT_IMAGE := $(IMAGE)
 endif
-IMAGE_ARGS = policy=$(POLICY) $(APPEND)
-RUN := IMAGE=$(BOOT_IMAGE) SMP=$(SMP) EL=$(EL) MEMORY=$(MEMORY) \
-	IMAGE_ARGS="$(IMAGE_ARGS)" QEMUFLAGS="$(QEMUFLAGS)" scripts/qemu.sh
+IMAGE_ARGS = policy=$(POLICY) $(APPEND)$(if $(SCENARIO), -- $(SCENARIO))
+RUN = IMAGE=$(BOOT_IMAGE) SMP=$(SMP) EL=$(EL) MEMORY=$(MEMORY) \
+	IMAGE_ARGS="$(IMAGE_ARGS)" QEMUFLAGS="$(GDB_STUB) $(QEMUFLAGS)" scripts/qemu.sh
+RUN_CONSOLE := IMAGE=$(IMAGE) SMP=$(SMP) EL=$(EL) MEMORY=$(MEMORY) \
+	IMAGE_ARGS="policy=$(POLICY) console $(APPEND)$(if $(SCENARIO), -- $(SCENARIO))" QEMUFLAGS="$(QEMUFLAGS)" scripts/qemu.sh
 
-.PHONY: all run test host-test qemu-test deps clean
+.PHONY: all run console stress debug test deps clean
 
 all: $(IMAGE)
 
@@ -92,6 +103,26 @@ $(BUILD)/image-low.elf: $(OBJECTS) linker/image.ld
 # is printed, and scripts/qemu.sh returns it exactly.
 run: deps $(BOOT_IMAGE)
 	@QEMU_PRINT=1 $(RUN) || { status=$$?; echo "image exit status $$status" >&2; exit $$status; }
+
+console: deps $(IMAGE)
+	@$(RUN_CONSOLE)
+
+# A long stress run: 20,000 random events at -smp 20 unless told otherwise.
+stress: deps $(IMAGE)
+	@QEMU_PRINT=1 IMAGE=$(IMAGE) SMP=$(if $(filter command line,$(origin SMP)),$(SMP),20) EL=$(EL) MEMORY=$(MEMORY) \
+		IMAGE_ARGS="policy=$(POLICY) -- stress $(SEED) $(EVENTS); exit 0" QEMUFLAGS="$(QEMUFLAGS)" scripts/qemu.sh \
+		|| { status=$$?; echo "image exit status $$status" >&2; exit $$status; }
+
+# QEMU waits for gdb before the first instruction; the image's symbols are in
+# the ELF. Breakpoints on C names work as they are: interrupt_migration_rebalance
+# (every rebalance), kernel_main, kernel_irq_entry, kernel_exception_entry.
+debug: deps $(IMAGE)
+	@command -v gdb-multiarch >/dev/null || echo "debug: install gdb-multiarch (apt-get install gdb-multiarch) to attach"
+	@echo "QEMU is waiting for gdb on localhost:1234. In another terminal:"
+	@echo "  gdb-multiarch $(IMAGE) -ex 'target remote localhost:1234' -ex 'break interrupt_migration_rebalance' -ex continue"
+	@QEMU_PRINT=1 $(RUN)
+
+debug: GDB_STUB := -s -S
 
 test: deps
 	swift test

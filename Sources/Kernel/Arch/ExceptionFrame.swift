@@ -4,6 +4,9 @@ struct ExceptionFrame {
     var x: InlineArray<31, UInt64>
     var exceptionLinkRegister: UInt64
     var savedProgramStatus: UInt64
+
+    /// Byte offset of `exceptionLinkRegister` (ELR_EL1: the interrupted PC).
+    static let linkRegisterOffset = 31 * 8
 }
 
 /// Which of the sixteen vector-table slots was taken (Arm ARM D1.10.2).

@@ -14,8 +14,14 @@ enum InterruptMigration {
     static let isCompiledIn = true
     #endif
 
-    /// The policy in force. Used only by the hotplug paths, which
-    /// `Hotplug.busy` serialises, and by `select`, which claims it too.
+    /// Serialises routing decisions: held by a rebalance for its whole pass
+    /// and by a set-affinity for its load snapshot and write, so each sees
+    /// the other's result and the balance bound holds even when affinity
+    /// changes come from other CPUs during hotplug. Rank 2 in LockOrder
+    /// (descriptor locks are taken inside it, one at a time).
+    static let routingLock = SpinLock()
+
+    /// The policy in force; guarded by `routingLock`.
     nonisolated(unsafe) static var policy = Policy()
     /// What the last rebalance did.
     nonisolated(unsafe) static var lastOutcome = RebalanceOutcome()
@@ -48,16 +54,22 @@ enum InterruptMigration {
         #if HOTPLUG_DISABLED
         return false
         #else
+        let kind: PolicySelection.Kind
         if bytes(name, equal: "seed") {
-            policy = PolicySelection(.seed)
+            kind = .seed
         } else if bytes(name, equal: "balanced") {
-            policy = PolicySelection(.balanced)
+            kind = .balanced
         } else {
             return false
         }
+        routingLock.withLock { policy = PolicySelection(kind) }
         return true
         #endif
     }
+
+    /// Tells the policy that a route changed outside it (set-affinity), so
+    /// that any bookkeeping it keeps between events is brought up to date.
+    static func noteRoutingChangedOutsidePolicy() {}
 
     /// On the dying CPU, interrupts masked, `cpu` already out of the
     /// online mask.
@@ -71,9 +83,11 @@ enum InterruptMigration {
     }
 
     private static func rebalance(from cpu: LogicalCPU, up: Bool) {
-        var router = GICRouter()
-        lastOutcome = policy.rebalance(from: cpu, up: up, online: CPUs.online,
-                                       store: InterruptDescriptors.store, router: &router)
+        routingLock.withLock {
+            var router = GICRouter()
+            lastOutcome = policy.rebalance(from: cpu, up: up, online: CPUs.online,
+                                           store: InterruptDescriptors.store, router: &router)
+        }
         if lastOutcome.brokenAffinities > 0 {
             Console.line { out in
                 out.write("note: ")

@@ -93,6 +93,18 @@ enum Invariants {
         return load
     }
 
+    /// Whether every movable descriptor still asks for every CPU (the
+    /// condition under which the balanced policy promises balance).
+    static func allMasksDefault() -> Bool {
+        let store = InterruptDescriptors.store!
+        let everyCPU = CPUMask.all(upTo: Machine.current.cpuCount)
+        for index in 0 ..< store.count {
+            let descriptor = store.snapshot(at: index)
+            if descriptor.isMovable && descriptor.requestedAffinity != everyCPU { return false }
+        }
+        return true
+    }
+
     /// The balanced policy's promise: per-CPU counts differ by at most one.
     static func checkBalance() -> Int {
         let spread = load().spread(online: CPUs.online)

@@ -88,17 +88,21 @@ enum OwnedInterrupts {
 
     /// Makes `id` pending the way its device would: the RTC through its
     /// match register, any other through `GICD_ISPENDR`. Counted as fired.
-    static func fire(_ id: InterruptID) {
+    /// False (nothing done) while the previous firing is still in flight.
+    @discardableResult
+    static func fire(_ id: InterruptID) -> Bool {
+        guard SharedInterrupts.claimFiring(id) else { return false }
         InterruptCounters.recordFired(id)
         if id == rtc, let device = RealTimeClock.device {
             device.raiseAlarm()
         } else {
             Machine.current.distributor.setPending(id)
         }
+        return true
     }
 
-    /// Fires every fireable interrupt once and waits (bounded) until each
-    /// has been handled as often as fired.
+    /// Fires every fireable interrupt once (those not still in flight) and
+    /// waits (bounded) until each has been handled as often as fired.
     static func fireAllAndWait() -> Bool {
         let ids = fireable
         for id in ids { fire(id) }

@@ -10,9 +10,22 @@ enum SharedInterrupts {
     /// descriptor lock), read on the IRQ path.
     nonisolated(unsafe) static var handlers = UnsafeMutablePointer<InterruptHandler>.allocate(capacity: 1)
 
+    /// Per slot: 1 while a firing of ours is pending or being handled. A
+    /// firer claims it before setting the interrupt pending and the IRQ path
+    /// releases it after the handler, so two firings never merge into one
+    /// pending state and "fired = handled" is exact even under a storm.
+    nonisolated(unsafe) static var inFlight = AtomicTable(count: 0)
+
     static func setUp(slots: InterruptSlots) {
         handlers = UnsafeMutablePointer<InterruptHandler>.allocate(capacity: slots.count)
         handlers.initialize(repeating: .none, count: slots.count)
+        inFlight = AtomicTable(count: slots.count)
+    }
+
+    /// Claims `id` for one firing; false while the previous one is in flight.
+    static func claimFiring(_ id: InterruptID) -> Bool {
+        guard let slot = InterruptCounters.slots.slot(of: id) else { return false }
+        return inFlight.replace(slot, expected: 0, desired: 1)
     }
 
     static func handler(of id: InterruptID) -> InterruptHandler {
@@ -51,6 +64,7 @@ enum SharedInterrupts {
         case .rtcAlarm:
             RealTimeClock.acknowledgeAlarm()
         }
+        if let slot = InterruptCounters.slots.slot(of: id) { inFlight.store(slot, 0) }
         store.withDescriptor(at: index) { descriptor in
             descriptor.status.remove(.inProgress)
             if descriptor.status.contains(.movePending) {
@@ -104,6 +118,11 @@ enum ConsoleInput {
             if written &- counters.load(1) >= UInt32(capacity) { continue }   // full: drop, the FIFO is drained either way
             buffer[Int(written % UInt32(capacity))] = byte
             counters.store(0, written &+ 1)
+        }
+        // The console may run on another CPU, asleep in WFI: wake it.
+        let console = ConsoleShell.cpu
+        if console != CPUs.current, let machine = Machine.current {
+            CPUInterface.sendSGI(KernelSGI.wake, to: machine.affinity(of: console))
         }
     }
 

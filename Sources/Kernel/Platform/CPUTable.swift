@@ -15,11 +15,20 @@ enum CPUs {
     nonisolated(unsafe) static var states = AtomicTable(count: 0)
     /// `CPURequest` posted to each CPU's idle loop.
     nonisolated(unsafe) static var requests = AtomicTable(count: 0)
+    /// Idle-loop passes of each CPU: the watchdog's measure of progress.
+    nonisolated(unsafe) static var heartbeats = AtomicTable(count: 0)
+    /// The PC each CPU was interrupted at, most recently (written by the
+    /// CPU itself on IRQ entry; a single aligned 64-bit store, read racily
+    /// by the watchdog).
+    nonisolated(unsafe) static var sampledPC = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
 
     /// Sizes the tables for the machine; boot CPU, before any secondary.
     static func setUp(count: Int) {
         states = AtomicTable(count: count)
         requests = AtomicTable(count: count)
+        heartbeats = AtomicTable(count: count)
+        sampledPC = UnsafeMutablePointer<UInt64>.allocate(capacity: count)
+        sampledPC.initialize(repeating: 0, count: count)
     }
 
     /// The calling CPU's logical number (kept in `TPIDR_EL1`).
@@ -81,4 +90,8 @@ enum CPURequest: UInt32 {
     case none = 0
     /// Take yourself offline (the dying-CPU path of `Hotplug`).
     case goOffline = 1
+    /// Take over the console (its CPU is about to go offline).
+    case runConsole = 2
+    /// Perform the set-affinity the stress test posted for this CPU.
+    case setAffinity = 3
 }

@@ -1,12 +1,16 @@
-/// The semihosting command line (`-append`): the image name, then optional
-/// words. Read once at boot into static storage.
+/// The semihosting command line (`-append`): the image name, options, then
+/// optionally `--` and a console script. Read once at boot into static
+/// storage.
 ///
-/// Words understood here: `test-fault` makes the kernel take a deliberate
-/// data abort (the test of the fault path). Everything after the words the
-/// kernel knows is a console script (the console issue).
+/// Options: `policy=seed|balanced`; `console` (a prompt on the UART after
+/// the script); `test-fault` (a deliberate data abort: the test of the fault
+/// path). The script is everything after the first `--` word, e.g.
+/// `policy=seed -- cpu-offline 2; irqs; exit 0`.
 struct KernelCommandLine {
-    /// The raw text, without the image name.
+    /// The options, without the image name.
     private(set) var text: UnsafeRawBufferPointer
+    /// The console script; empty if none.
+    private(set) var script: UnsafeRawBufferPointer
 
     /// Reads the command line into `storage`.
     init(readingInto storage: UnsafeMutableRawBufferPointer) {
@@ -15,7 +19,19 @@ struct KernelCommandLine {
         // Skip the first word: the image name.
         while start < length && storage[start] != 32 { start += 1 }
         while start < length && storage[start] == 32 { start += 1 }
-        text = UnsafeRawBufferPointer(rebasing: storage[start ..< length])
+        // The options end at a `--` word; the script follows it.
+        var end = start
+        var scriptStart = length
+        while end < length {
+            if storage[end] == UInt8(ascii: "-") && end + 1 < length && storage[end + 1] == UInt8(ascii: "-")
+                && (end == start || storage[end - 1] == 32) && (end + 2 == length || storage[end + 2] == 32) {
+                scriptStart = min(end + 3, length)
+                break
+            }
+            end += 1
+        }
+        text = UnsafeRawBufferPointer(rebasing: storage[start ..< end])
+        script = UnsafeRawBufferPointer(rebasing: storage[scriptStart ..< length])
     }
 
     /// Whether `word` appears as a whole, space-separated word.

@@ -78,7 +78,7 @@ enum Hotplug {
         guard CPUs.online.count > 1 else { return .failure(.lastOnlineCPU(cpu.index)) }
         guard cpu != CPUs.current else { return .failure(.controllingCPU(cpu.index)) }
 
-        if let probe {
+        if let probe, SharedInterrupts.claimFiring(probe) {
             InterruptCounters.recordFired(probe)
             dyingProbes.store(cpu.index, probe.rawValue + 1)
         }

@@ -40,13 +40,14 @@ func kernelMain(_ entryLevel: UInt64) -> UInt32 {
     }
     MMU.enable(translation)
 
-    Machine.current = Machine(
+    let machine = Machine(
         platform: platform,
         distributor: Distributor(base: platform.gic.distributor.base),
         psci: PSCIFirmware(conduit: platform.psci.conduit),
         translation: translation,
         bootCPU: bootCPU,
         entryLevel: Int(entryLevel))
+    Machine.current = machine
     HardwareReport.print(platform, entryLevel: entryLevel)
 
     if commandLine.contains(word: "test-fault") {
@@ -63,6 +64,15 @@ func kernelMain(_ entryLevel: UInt64) -> UInt32 {
         return 2
     }
     guard bringUpSystem() else { return 1 }
+
+    let interactive = commandLine.contains(word: "console")
+    if interactive || !commandLine.script.isEmpty {
+        // The console: the kernel's interrupts claimed and spread, then the
+        // script and/or the prompt. Does not return.
+        OwnedInterrupts.claim()
+        InterruptMigration.cpuCameUp(machine.bootCPU)
+        ConsoleShell.start(script: commandLine.script, interactive: interactive)
+    }
 
     var failures = PlatformCheck.run()
     failures += Demonstration.run()
@@ -87,6 +97,7 @@ private func bringUpSystem() -> Bool {
     SharedInterrupts.setUp(slots: slots)
     ConsoleInput.setUp()
     CPUStartBlock.setUp(count: machine.cpuCount, translation: machine.translation)
+    Stress.setUp(cpuCount: machine.cpuCount)
 
     guard machine.distributor.initialize(routingTo: machine.affinity(of: machine.bootCPU)) else { return false }
     guard CPULifecycle.join(machine.bootCPU) else { return false }

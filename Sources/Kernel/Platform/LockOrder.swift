@@ -4,12 +4,15 @@
 ///
 /// 1. `Hotplug.busy` — an atomic flag, not a spin lock: one CPU up/down
 ///    operation at a time. Held for milliseconds, with interrupts enabled.
-/// 2. A descriptor lock (`InterruptDescriptors`, one per SPI/eSPI) — guards
-///    that descriptor and its `GICD_IROUTER` write. The rebalance takes them
-///    one at a time, never two together. Never held while a handler runs.
-/// 3. `CPUs.lock` — guards the online mask. Taken briefly to snapshot or
+/// 2. `InterruptMigration.routingLock` — serialises routing decisions: a
+///    whole rebalance pass, or one set-affinity (load snapshot and write).
+///    Not taken on the interrupt path.
+/// 3. A descriptor lock (`InterruptDescriptors`, one per SPI/eSPI) — guards
+///    that descriptor and its `GICD_IROUTER` write. Taken one at a time,
+///    never two together. Never held while a handler runs.
+/// 4. `CPUs.lock` — guards the online mask. Taken briefly to snapshot or
 ///    change it.
-/// 4. `Console.lock` — guards the UART transmitter; taken last, for one line.
+/// 5. `Console.lock` — guards the UART transmitter; taken last, for one line.
 ///    The fault path may bypass it (`Console.emergencyLine`).
 ///
 /// Every spin lock masks interrupts on its CPU while held (`SpinLock`), so

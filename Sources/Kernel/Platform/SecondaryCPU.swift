@@ -43,13 +43,25 @@ enum CPULifecycle {
     /// mask is lifted.
     static func idle(_ cpu: LogicalCPU) -> Never {
         while true {
+            CPUs.heartbeats.increment(cpu.index)
             arch_mask_interrupts()
             let request = CPURequest(rawValue: CPUs.requests.exchange(cpu.index, CPURequest.none.rawValue)) ?? .none
             switch request {
             case .none:
+                if Stress.isStorming {
+                    arch_unmask_interrupts()
+                    Stress.fireFromIdleLoop(cpu)
+                    continue
+                }
                 arch_wait_for_interrupt()
             case .goOffline:
                 goOffline(cpu)
+            case .runConsole:
+                arch_unmask_interrupts()
+                ConsoleShell.run()
+            case .setAffinity:
+                arch_unmask_interrupts()
+                Stress.performAffinityRequest(on: cpu)
             }
             arch_unmask_interrupts()
         }

@@ -39,6 +39,15 @@ enum Console {
         }
     }
 
+    /// `N> ` after "cpu", for the prompt.
+    static func decimalPrompt(_ value: Int) {
+        lock.withLock {
+            var writer = ConsoleWriter()
+            writer.decimal(value)
+            writer.write("> ")
+        }
+    }
+
     @inline(__always)
     static func put(_ byte: UInt8) {
         if let uart {

@@ -1,0 +1,179 @@
+/// What each console command does. Every refusal prints one `error:` line
+/// naming the offending input and leaves the system as it was; the return
+/// value says whether the command succeeded.
+enum ConsoleCommands {
+    static func run(_ command: ConsoleCommand) -> Bool {
+        switch command {
+        case .cpuOffline(let cpu):
+            if cpu == CPUs.current && CPUs.state(of: cpu) == .online && CPUs.online.count > 1 {
+                ConsoleShell.handOver(offlining: cpu)
+            }
+            let result = Hotplug.takeOffline(cpu)
+            ConsoleShell.report(result, offline: true, cpu: cpu)
+            return succeeded(result)
+        case .cpuOnline(let cpu):
+            let result = Hotplug.bringOnline(cpu)
+            ConsoleShell.report(result, offline: false, cpu: cpu)
+            return succeeded(result)
+        case .cpus:
+            CPUReport.print()
+            return true
+        case .irqs:
+            InterruptTable.print()
+            return true
+        case .showAffinity(let id):
+            return showAffinity(id)
+        case .setAffinity(let id, let mask):
+            return setAffinity(id, mask)
+        case .fire(let id, let count):
+            return fire(id, count: count)
+        case .policy(let name):
+            return selectPolicy(name)
+        case .stress(let seed, let events):
+            return Stress.run(seed: seed, events: events)
+        case .check:
+            return check()
+        case .help:
+            Console.line { $0.write(ConsoleHelp.text) }
+            return true
+        case .exit(let status):
+            Semihosting.exit(UInt32(status))
+        }
+    }
+
+    private static func succeeded(_ result: Result<Void, HotplugError>) -> Bool {
+        if case .success = result { return true }
+        return false
+    }
+
+    private static func refuse(_ refusal: InterruptAffinity.Refusal) -> Bool {
+        Console.line { out in
+            out.write("error: ")
+            refusal.describe(&out)
+        }
+        return false
+    }
+
+    private static func showAffinity(_ id: InterruptID) -> Bool {
+        guard InterruptAffinity.isImplemented(id) else { return refuse(.notImplemented(id)) }
+        let descriptor = InterruptDescriptors.store.withDescriptor(for: id) { $0 }!
+        let routing = Machine.current.distributor.routing(of: id)
+        Console.line { out in
+            out.write("INTID ")
+            out.decimal(Int(id.rawValue))
+            out.write(": requested ")
+            out.write(descriptor.requestedAffinity.cpuList)
+            out.write(", routed to cpu ")
+            out.decimal(Machine.current.cpu(routedBy: routing)?.index ?? -1)
+            out.write(" (GICD_IROUTER ")
+            out.hex(routing.registerValue)
+            out.write("), handler ")
+            out.write(descriptor.status.contains(.guestBound) ? "(guest)" : SharedInterrupts.handler(of: id).name)
+            if descriptor.affinityBroken { out.write(", affinity broken: no cpu of the mask is online") }
+            if let deferred = descriptor.deferredTarget {
+                out.write(", move to cpu ")
+                out.decimal(deferred.index)
+                out.write(" pending")
+            }
+        }
+        return true
+    }
+
+    private static func setAffinity(_ id: InterruptID, _ mask: CPUMask) -> Bool {
+        switch InterruptAffinity.set(id, to: mask) {
+        case .failure(let refusal):
+            return refuse(refusal)
+        case .success(let change):
+            Console.line { out in
+                out.write("INTID ")
+                out.decimal(Int(id.rawValue))
+                out.write(": requested ")
+                out.write(mask.cpuList)
+                if case .deferred(let cpu) = change {
+                    out.write(", in progress: moves to cpu ")
+                    out.decimal(cpu.index)
+                    out.write(" at its end of interrupt")
+                } else {
+                    out.write(", routed to cpu ")
+                    out.decimal(change.target?.index ?? -1)
+                }
+            }
+            return true
+        }
+    }
+
+    /// Fires `id` `count` times, one at a time (each waits for the previous
+    /// to be handled, so none merges with another), and reports where they
+    /// were handled.
+    private static func fire(_ id: InterruptID, count: Int) -> Bool {
+        guard InterruptAffinity.isImplemented(id) else { return refuse(.notImplemented(id)) }
+        guard SharedInterrupts.handler(of: id) != .none else {
+            Console.line { out in
+                out.write("error: INTID ")
+                out.decimal(Int(id.rawValue))
+                out.write(" has no handler of ours; firing it would leave it pending")
+            }
+            return false
+        }
+        let handledBefore = InterruptCounters.handledCount(id)
+        var fired = 0
+        for _ in 0 ..< count {
+            guard Deadline.wait(milliseconds: 500, until: { OwnedInterrupts.fire(id) }) else { break }
+            fired += 1
+        }
+        _ = Deadline.wait(milliseconds: 500) { InterruptCounters.handledCount(id) - handledBefore >= fired }
+        let handled = InterruptCounters.handledCount(id) - handledBefore
+        Console.line { out in
+            out.write("INTID ")
+            out.decimal(Int(id.rawValue))
+            out.write(": fired ")
+            out.decimal(fired)
+            out.write(", handled ")
+            out.decimal(handled)
+            out.write(", on cpu ")
+            out.decimal(Machine.current.routedCPU(of: id)?.index ?? -1)
+        }
+        if fired != count || handled != fired {
+            Console.line { out in
+                out.write("error: fire ")
+                out.decimal(Int(id.rawValue))
+                out.write(": ")
+                out.decimal(count - fired)
+                out.write(" not fired, ")
+                out.decimal(fired - handled)
+                out.write(" not handled within 500 ms")
+            }
+            return false
+        }
+        return true
+    }
+
+    private static func selectPolicy(_ name: RebalancePolicyName) -> Bool {
+        let text = name.name
+        guard InterruptMigration.select(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)) else {
+            Console.line("error: interrupt migration is compiled out (HOTPLUG=0); there is no policy to choose")
+            return false
+        }
+        Console.line { out in
+            out.write("policy ")
+            out.write(text)
+        }
+        return true
+    }
+
+    /// The invariants of the rebalance, now.
+    static func check() -> Bool {
+        var failures = Invariants.checkRouting() + Invariants.checkDelivery()
+        if InterruptMigration.policyName.utf8Start[0] == UInt8(ascii: "b") && Invariants.allMasksDefault() {
+            failures += Invariants.checkBalance()
+        }
+        Console.line { out in
+            out.write("check: ")
+            out.write(failures == 0 ? "ok" : "FAILED")
+            out.write(" (")
+            out.decimal(failures)
+            out.write(" violations)")
+        }
+        return failures == 0
+    }
+}

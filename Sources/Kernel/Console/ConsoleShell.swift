@@ -1,0 +1,178 @@
+/// The operator console: commands from a script (the semihosting command
+/// line after `--`, e.g. `make run SCENARIO='cpu-offline 2; irqs'`) and then,
+/// if asked for, from the PL011 (interrupt-driven receive, line editing).
+///
+/// The console is a role, not a CPU: it runs on one online CPU at a time
+/// (`ConsoleShell.cpu`). To take its own CPU offline it hands the role to
+/// another online CPU, which performs the offline and carries on with the
+/// script or the prompt; any CPU, the boot CPU included, can go.
+///
+/// Errors print one `error:` line naming the offending input and change
+/// nothing; in a script the first error ends the run with status 2, at the
+/// prompt the console carries on.
+enum ConsoleShell {
+    /// The CPU running the console.
+    nonisolated(unsafe) static var cpu = LogicalCPU(0)
+    /// The script, and how many of its commands have run.
+    nonisolated(unsafe) static var script = UnsafeRawBufferPointer(start: nil, count: 0)
+    nonisolated(unsafe) static var commandsRun = 0
+    /// Whether to read commands from the UART once the script is done.
+    nonisolated(unsafe) static var interactive = false
+    /// Set when the console moved: the CPU that handed it over and is to be
+    /// taken offline by the new console CPU.
+    nonisolated(unsafe) static var pendingOffline: LogicalCPU?
+    /// Whether the console has started (the demonstration runs without it).
+    nonisolated(unsafe) static var isRunning = false
+    /// Whether the prompt's greeting has been printed.
+    nonisolated(unsafe) static var greeted = false
+    /// The line being typed at the prompt.
+    nonisolated(unsafe) static var editor = LineEditor()
+
+    /// Starts the console on the calling CPU. Never returns: `exit` or the
+    /// end of a non-interactive script stops the machine.
+    static func start(script: UnsafeRawBufferPointer, interactive: Bool) -> Never {
+        self.script = script
+        self.interactive = interactive
+        cpu = CPUs.current
+        isRunning = true
+        run()
+    }
+
+    /// The console loop, on `ConsoleShell.cpu`; also entered by a CPU the
+    /// console was handed to.
+    static func run() -> Never {
+        if let dying = pendingOffline {
+            pendingOffline = nil
+            report(Hotplug.takeOffline(dying), offline: true, cpu: dying)
+        }
+        while true {
+            if let range = nextScriptLine() {
+                commandsRun += 1
+                let line = UnsafeRawBufferPointer(rebasing: script[range])
+                echoScriptLine(line)
+                let status = execute(ConsoleParser.parse(line, cpuCount: Machine.current.cpuCount))
+                if !status { Semihosting.exit(2) }
+                continue
+            }
+            guard interactive else { Semihosting.exit(0) }
+            promptLoop()
+        }
+    }
+
+    /// The next command of the script not yet run.
+    private static func nextScriptLine() -> Range<Int>? {
+        var splitter = ScriptSplitter(script)
+        var index = 0
+        while let range = splitter.next() {
+            if index == commandsRun { return range }
+            index += 1
+        }
+        return nil
+    }
+
+    private static func echoScriptLine(_ line: UnsafeRawBufferPointer) {
+        Console.line { out in
+            out.write("> ")
+            out.write(bytes: line)
+        }
+    }
+
+    /// Reads and runs lines from the UART forever; errors do not stop it.
+    private static func promptLoop() -> Never {
+        if !greeted {
+            greeted = true
+            Console.line("type 'help' for the commands")
+        }
+        prompt()
+        while true {
+            guard let byte = waitForInput() else { continue }
+            switch editor.feed(byte) {
+            case .echo(let character):
+                Console.put(character)
+            case .erase:
+                Console.put(8)
+                Console.put(32)
+                Console.put(8)
+            case .ignored, .overflow:
+                break
+            case .line:
+                Console.put(10)
+                let parsed = editor.command(cpuCount: Machine.current.cpuCount)
+                editor.clear()
+                _ = execute(parsed)
+                prompt()
+            }
+        }
+    }
+
+    private static func prompt() {
+        Console.put(UInt8(ascii: "c"))
+        Console.put(UInt8(ascii: "p"))
+        Console.put(UInt8(ascii: "u"))
+        Console.decimalPrompt(cpu.index)
+    }
+
+    /// The next received byte; sleeps in WFI (the UART interrupt, on
+    /// whichever CPU it is routed to, wakes this one) when there is none.
+    private static func waitForInput() -> UInt8? {
+        arch_mask_interrupts()
+        let byte = ConsoleInput.read()
+        if byte == nil { arch_wait_for_interrupt() }
+        arch_unmask_interrupts()
+        return byte
+    }
+
+    /// Runs one parsed line. False if it was an error.
+    static func execute(_ parsed: Result<ConsoleCommand?, ConsoleError>) -> Bool {
+        switch parsed {
+        case .failure(let error):
+            Console.line { $0.write(error.message) }
+            return false
+        case .success(nil):
+            return true
+        case .success(let command?):
+            return ConsoleCommands.run(command)
+        }
+    }
+
+    /// Hands the console to another online CPU and lets the calling CPU be
+    /// taken offline by it. The calling CPU then idles until its request.
+    static func handOver(offlining dying: LogicalCPU) -> Never {
+        let successor = CPUs.online.first { $0 != dying }!
+        pendingOffline = dying
+        cpu = successor
+        Console.line { out in
+            out.write("console moves from cpu ")
+            out.decimal(dying.index)
+            out.write(" to cpu ")
+            out.decimal(successor.index)
+        }
+        CPUs.requests.store(successor.index, CPURequest.runConsole.rawValue)
+        CPUInterface.sendSGI(KernelSGI.wake, to: Machine.current.affinity(of: successor))
+        arch_unmask_interrupts()
+        CPULifecycle.idle(dying)
+    }
+
+    /// Prints the outcome of a hotplug command.
+    static func report(_ result: Result<Void, HotplugError>, offline: Bool, cpu target: LogicalCPU) {
+        switch result {
+        case .success:
+            Console.line { out in
+                out.write("cpu ")
+                out.decimal(target.index)
+                out.write(offline ? " offline" : " online")
+                out.write(" (AFFINITY_INFO confirms), ")
+                out.decimal(InterruptMigration.lastOutcome.routeWrites)
+                out.write(" route writes")
+            }
+        case .failure(let error):
+            Console.line { out in
+                out.write("error: ")
+                out.write(offline ? "cpu-offline " : "cpu-online ")
+                out.decimal(target.index)
+                out.write(": ")
+                error.describe(&out)
+            }
+        }
+    }
+}

@@ -1,0 +1,269 @@
+import Synchronization
+
+/// `stress SEED EVENTS`: random hotplug of random CPUs under an interrupt
+/// storm, with set-affinity requests carried out by other CPUs while the
+/// hotplug runs. The seed names the run exactly (`SplitMix64`).
+///
+/// During each event every online CPU but the console's fires test SPIs
+/// from its idle loop (`GICD_ISPENDR`, one firing in flight per INTID, see
+/// `SharedInterrupts.inFlight`). After each event the storm pauses, the
+/// firings in flight must drain within a deadline — an interrupt routed to a
+/// CPU that is gone would not — and then: fired = handled for every INTID,
+/// no interrupt of ours routed (by `GICD_IROUTER`) to an offline CPU, no
+/// deferred move aimed at one, the balance bound (balanced policy, default
+/// masks), and a watchdog pass over every online CPU's progress.
+enum Stress {
+    static let storm = Atomic<Bool>(false)
+    static var isStorming: Bool { storm.load(ordering: .relaxed) }
+
+    /// Per CPU: the set-affinity the stress test posted for it.
+    nonisolated(unsafe) static var affinityRequests = UnsafeMutablePointer<(InterruptID, CPUMask)>.allocate(capacity: 1)
+    /// Per CPU: 1 once it has carried out its posted set-affinity.
+    nonisolated(unsafe) static var affinityDone = AtomicTable(count: 0)
+    /// Per CPU: firings it made in the storm.
+    nonisolated(unsafe) static var stormFirings = AtomicTable(count: 0)
+
+    static func setUp(cpuCount: Int) {
+        affinityRequests = UnsafeMutablePointer<(InterruptID, CPUMask)>.allocate(capacity: cpuCount)
+        affinityRequests.initialize(repeating: (InterruptID(0), CPUMask()), count: cpuCount)
+        affinityDone = AtomicTable(count: cpuCount)
+        stormFirings = AtomicTable(count: cpuCount)
+    }
+
+    /// One storm step from an idle loop: fire the next test SPI that is not
+    /// in flight, then pause briefly so the storm does not starve the rest.
+    static func fireFromIdleLoop(_ cpu: LogicalCPU) {
+        let test = OwnedInterrupts.test
+        guard !test.isEmpty else { return }
+        let start = Int(stormFirings.load(cpu.index)) &+ cpu.index &* 7
+        for offset in 0 ..< test.count {
+            if OwnedInterrupts.fire(test[(start &+ offset) % test.count]) {
+                stormFirings.increment(cpu.index)
+                break
+            }
+        }
+        for _ in 0 ..< 256 { arch_isb() }
+    }
+
+    /// On the CPU the request was posted to, from its idle loop.
+    static func performAffinityRequest(on cpu: LogicalCPU) {
+        let (id, mask) = affinityRequests[cpu.index]
+        _ = InterruptAffinity.set(id, to: mask)
+        affinityDone.store(cpu.index, 1)
+    }
+
+    /// The tallies of one run.
+    struct Tally {
+        var offlines = 0
+        var onlines = 0
+        var affinityChanges = 0
+        var violations = 0
+        var balanceChecks = 0
+    }
+
+    static func run(seed: UInt64, events: Int) -> Bool {
+        guard InterruptMigration.isCompiledIn else {
+            Console.line("error: stress needs interrupt migration, which this image was built without (HOTPLUG=0)")
+            return false
+        }
+        let machine = Machine.current!
+        let controller = CPUs.current
+        var random = SplitMix64(seed: seed)
+        var tally = Tally()
+        let firedBefore = totalFired()
+        let handledBefore = totalHandled()
+        var heartbeats: [UInt32] = Array(repeating: 0, count: machine.cpuCount)
+
+        for event in 1 ... events {
+            let online = CPUs.online
+            for index in 0 ..< machine.cpuCount { heartbeats[index] = CPUs.heartbeats.load(index) }
+            startStorm()
+
+            // A set-affinity carried out by another CPU while the hotplug runs.
+            var helper: LogicalCPU?
+            if random.below(3) == 0, let cpu = randomMember(of: online.subtracting(CPUMask(single: controller)), &random) {
+                helper = cpu
+                post(affinityChangeFor: cpu, &random, cpuCount: machine.cpuCount)
+                tally.affinityChanges += 1
+            }
+
+            var offlineCandidates = online.subtracting(CPUMask(single: controller))
+            if let helper { offlineCandidates.remove(helper) }
+            let offlineCPUs = CPUMask.all(upTo: machine.cpuCount).subtracting(online)
+            let goOffline = offlineCPUs.isEmpty || (!offlineCandidates.isEmpty && random.below(2) == 0)
+            let result: Result<Void, HotplugError>
+            let target: LogicalCPU
+            if goOffline, let cpu = randomMember(of: offlineCandidates, &random) {
+                target = cpu
+                result = Hotplug.takeOffline(cpu)
+                tally.offlines += 1
+            } else if let cpu = randomMember(of: offlineCPUs, &random) {
+                target = cpu
+                result = Hotplug.bringOnline(cpu)
+                tally.onlines += 1
+            } else {
+                stopStorm()
+                continue
+            }
+            if case .failure(let error) = result {
+                tally.violations += 1
+                Console.line { out in
+                    out.write("FAIL: stress event ")
+                    out.decimal(event)
+                    out.write(": ")
+                    error.describe(&out)
+                }
+            }
+            if let helper, !Deadline.wait(milliseconds: 1000, until: { affinityDone.load(helper.index) == 1 }) {
+                tally.violations += 1
+                Console.line { out in
+                    out.write("FAIL: cpu ")
+                    out.decimal(helper.index)
+                    out.write(" did not carry out its set-affinity within 1 s")
+                }
+            }
+            stopStorm()
+            tally.violations += drainAndCheck(event: event, tally: &tally)
+            tally.violations += watchdog(heartbeats: heartbeats, except: target)
+            if event % 250 == 0 || event == events {
+                Console.line { out in
+                    out.write("stress: event ")
+                    out.decimal(event)
+                    out.write("/")
+                    out.decimal(events)
+                    out.write(", online ")
+                    out.write(CPUs.online.cpuList)
+                    out.write(", fired ")
+                    out.decimal(totalFired() - firedBefore)
+                    out.write(", violations ")
+                    out.decimal(tally.violations)
+                }
+            }
+        }
+        let fired = totalFired() - firedBefore
+        let handled = totalHandled() - handledBefore
+        Console.line { out in
+            out.write("stress: seed ")
+            out.decimal(Int(truncatingIfNeeded: seed))
+            out.write(", ")
+            out.decimal(events)
+            out.write(" events (")
+            out.decimal(tally.offlines)
+            out.write(" offline, ")
+            out.decimal(tally.onlines)
+            out.write(" online, ")
+            out.decimal(tally.affinityChanges)
+            out.write(" concurrent set-affinity), interrupts fired ")
+            out.decimal(fired)
+            out.write(", handled ")
+            out.decimal(handled)
+            out.write(", balance checked ")
+            out.decimal(tally.balanceChecks)
+            out.write(" times, violations ")
+            out.decimal(tally.violations)
+        }
+        return tally.violations == 0 && fired == handled
+    }
+
+    private static func startStorm() {
+        storm.store(true, ordering: .relaxed)
+        let machine = Machine.current!
+        for cpu in CPUs.online where cpu != CPUs.current {
+            CPUInterface.sendSGI(KernelSGI.wake, to: machine.affinity(of: cpu))
+        }
+    }
+
+    private static func stopStorm() {
+        storm.store(false, ordering: .relaxed)
+    }
+
+    /// Posts a set-affinity of a random test SPI to a random mask (half the
+    /// time every CPU, so balance can be checked again) to `cpu`.
+    private static func post(affinityChangeFor cpu: LogicalCPU, _ random: inout SplitMix64, cpuCount: Int) {
+        let test = OwnedInterrupts.test
+        let id = test[random.below(test.count)]
+        var mask = CPUMask.all(upTo: cpuCount)
+        if random.below(2) == 0 {
+            mask = CPUMask()
+            while mask.isEmpty {
+                for index in 0 ..< cpuCount where random.below(3) == 0 { mask.insert(LogicalCPU(index)) }
+            }
+        }
+        affinityRequests[cpu.index] = (id, mask)
+        affinityDone.store(cpu.index, 0)
+        CPUs.requests.store(cpu.index, CPURequest.setAffinity.rawValue)
+        CPUInterface.sendSGI(KernelSGI.wake, to: Machine.current.affinity(of: cpu))
+    }
+
+    private static func randomMember(of mask: CPUMask, _ random: inout SplitMix64) -> LogicalCPU? {
+        mask.isEmpty ? nil : mask.nth(random.below(mask.count))
+    }
+
+    /// With the storm stopped: every firing in flight must be handled within
+    /// the deadline; then the invariants.
+    private static func drainAndCheck(event: Int, tally: inout Tally) -> Int {
+        var failures = 0
+        let drained = Deadline.wait(milliseconds: 500) {
+            for id in OwnedInterrupts.fireable where InterruptCounters.firedCount(id) != InterruptCounters.handledCount(id) {
+                return false
+            }
+            return true
+        }
+        if !drained {
+            Console.line { out in
+                out.write("FAIL: stress event ")
+                out.decimal(event)
+                out.write(": interrupts still unhandled 500 ms after the storm stopped")
+            }
+        }
+        failures += Invariants.checkDelivery() + Invariants.checkRouting()
+        if InterruptMigration.policyName.utf8Start[0] == UInt8(ascii: "b") && Invariants.allMasksDefault() {
+            tally.balanceChecks += 1
+            failures += Invariants.checkBalance()
+        }
+        if failures > 0 {
+            Console.line { out in
+                out.write("   (after stress event ")
+                out.decimal(event)
+                out.write(")")
+            }
+        }
+        return failures
+    }
+
+    /// Any online CPU whose idle loop made no progress during the event
+    /// (the storm keeps every idle loop turning) is woken once more; if it
+    /// still makes none, it is reported with the PC it was last interrupted
+    /// at, instead of the run hanging on it later.
+    private static func watchdog(heartbeats: [UInt32], except newcomer: LogicalCPU) -> Int {
+        let machine = Machine.current!
+        var failures = 0
+        for cpu in CPUs.online where cpu != CPUs.current && cpu != newcomer {
+            if CPUs.heartbeats.load(cpu.index) != heartbeats[cpu.index] { continue }
+            CPUInterface.sendSGI(KernelSGI.wake, to: machine.affinity(of: cpu))
+            if Deadline.wait(milliseconds: 100, until: { CPUs.heartbeats.load(cpu.index) != heartbeats[cpu.index] }) {
+                continue
+            }
+            failures += 1
+            Console.line { out in
+                out.write("WATCHDOG: cpu ")
+                out.decimal(cpu.index)
+                out.write(" made no progress for 100 ms; last interrupted at PC ")
+                out.hex(CPUs.sampledPC[cpu.index], digits: 16)
+            }
+        }
+        return failures
+    }
+
+    private static func totalFired() -> Int {
+        var total = 0
+        for id in OwnedInterrupts.fireable { total += InterruptCounters.firedCount(id) }
+        return total
+    }
+
+    private static func totalHandled() -> Int {
+        var total = 0
+        for id in OwnedInterrupts.fireable { total += InterruptCounters.handledCount(id) }
+        return total
+    }
+}

@@ -1,0 +1,82 @@
+/// Set-affinity from the console and the stress test, on any CPU: record
+/// the requested mask and route to one online CPU of it, under the
+/// descriptor's lock (the pure `AffinitySetting` does the work). If the
+/// interrupt's handler is running somewhere, the move is deferred to its end
+/// of interrupt.
+enum InterruptAffinity {
+    enum Refusal: Error {
+        /// The GIC does not implement this INTID.
+        case notImplemented(InterruptID)
+        /// A guest's interrupt: not ours to move.
+        case guestBound(InterruptID)
+        /// No CPU of the mask is online; nothing changed.
+        case noOnlineCPU(InterruptID, CPUMask)
+
+        func describe(_ out: inout ConsoleWriter) {
+            switch self {
+            case .notImplemented(let id):
+                out.write("INTID ")
+                out.decimal(Int(id.rawValue))
+                out.write(" is not implemented by this GIC (SPIs ")
+                InterruptAffinity.describeRange(&out)
+                out.write(")")
+            case .guestBound(let id):
+                out.write("INTID ")
+                out.decimal(Int(id.rawValue))
+                out.write(" is bound to a guest; its affinity is the guest's")
+            case .noOnlineCPU(let id, let mask):
+                out.write("no cpu of '")
+                out.write(mask.cpuList)
+                out.write("' is online; INTID ")
+                out.decimal(Int(id.rawValue))
+                out.write(" keeps its affinity")
+            }
+        }
+    }
+
+    static func describeRange(_ out: inout ConsoleWriter) {
+        let layout = InterruptDescriptors.store.layout
+        if let spis = layout.sharedInterrupts {
+            out.decimal(Int(spis.lowerBound))
+            out.write("-")
+            out.decimal(Int(spis.upperBound))
+        }
+        if let extended = layout.extendedSPIs {
+            out.write(", eSPIs ")
+            out.decimal(Int(extended.lowerBound))
+            out.write("-")
+            out.decimal(Int(extended.upperBound))
+        }
+    }
+
+    /// Whether the GIC implements `id` as an SPI or eSPI.
+    static func isImplemented(_ id: InterruptID) -> Bool {
+        InterruptDescriptors.store.layout.index(of: id) != nil
+    }
+
+    /// Sets `id`'s affinity to `mask`. The target within the mask is the
+    /// least loaded online CPU (ties: lowest number) for the balanced
+    /// policy, and the first online CPU for the seed policy, as Xen's GIC
+    /// driver picks.
+    static func set(_ id: InterruptID, to mask: CPUMask) -> Result<AffinityChange, Refusal> {
+        guard isImplemented(id) else { return .failure(.notImplemented(id)) }
+        let balanced = InterruptMigration.policyName.utf8Start[0] == UInt8(ascii: "b")
+        let change: AffinityChange? = InterruptMigration.routingLock.withLock {
+            let load = balanced ? Invariants.load() : CPULoad()
+            let online = CPUs.online
+            var router = GICRouter()
+            return InterruptDescriptors.store.withDescriptor(for: id) { descriptor in
+                if descriptor.status.contains(.guestBound) { return nil }
+                return AffinitySetting.setAffinity(&descriptor, to: mask, online: online,
+                                                   choose: { candidates in
+                                                       balanced ? load.leastLoaded(in: candidates) : candidates.first
+                                                   },
+                                                   router: &router)
+            } ?? nil
+        }
+        guard let change else { return .failure(.guestBound(id)) }
+        if change == .noOnlineCPUInMask { return .failure(.noOnlineCPU(id, mask)) }
+        InterruptMigration.noteRoutingChangedOutsidePolicy()
+        return .success(change)
+    }
+}
