@@ -1,0 +1,53 @@
+// Shared pieces of the property tests (Property*.swift): the number of
+// random cases each property runs, a simulated GICD_IROUTER register file,
+// and small helpers to describe masks in failure messages. Nothing here is
+// part of the image.
+import PropertyBased
+import Testing
+@testable import HotplugCore
+
+/// Random cases per property. The issue asks for at least 10,000.
+let propertyCases = 10_000
+
+/// A simulated distributor for the property tests: one `GICD_IROUTER`
+/// register per INTID holding the CPU it names, and every write in order.
+/// The policy properties read routing from here, never from the table.
+struct PropertyRegisterFile: InterruptRouter {
+    /// INTID -> the CPU its register names. Absent: never written nor preset.
+    private(set) var registers: [UInt32: LogicalCPU] = [:]
+    /// Every `route` call, in order.
+    private(set) var writes: [(id: InterruptID, cpu: LogicalCPU)] = []
+
+    mutating func route(_ id: InterruptID, to cpu: LogicalCPU) {
+        registers[id.rawValue] = cpu
+        writes.append((id, cpu))
+    }
+
+    /// What the register of `id` says.
+    func target(of id: InterruptID) -> LogicalCPU? {
+        registers[id.rawValue]
+    }
+
+    /// Sets a register as boot code left it, without counting a write.
+    mutating func preset(_ id: InterruptID, to cpu: LogicalCPU?) {
+        registers[id.rawValue] = cpu
+    }
+}
+
+extension CPUMask {
+    /// The mask as braces around its cpu list, e.g. `{0-2,5}`, for messages.
+    var braced: String { "{" + cpuList + "}" }
+
+    /// The CPUs whose bits are set in `bits`, CPU `n` for bit `n`, below `count`.
+    init(bits: UInt32, below count: Int) {
+        self.init()
+        for cpu in 0 ..< Swift.min(count, 32) where bits & (1 << UInt32(cpu)) != 0 {
+            insert(LogicalCPU(cpu))
+        }
+    }
+}
+
+/// The CPU's number, or `-` for none, for messages.
+func cpuText(_ cpu: LogicalCPU?) -> String {
+    cpu.map { String($0.index) } ?? "-"
+}
