@@ -54,22 +54,31 @@ enum InterruptAffinity {
         InterruptDescriptors.store.layout.index(of: id) != nil
     }
 
-    /// Sets `id`'s affinity to `mask`. The target within the mask is the
-    /// least loaded online CPU (ties: lowest number) for the balanced
-    /// policy, and the first online CPU for the seed policy, as Xen's GIC
+    /// Sets `id`'s affinity to `mask`. The target within the mask: for the
+    /// balanced policy the least loaded online CPU, counting loads without
+    /// `id` itself and keeping its current CPU on a tie (so a change never
+    /// unbalances); for the seed policy the first online CPU, as Xen's GIC
     /// driver picks.
     static func set(_ id: InterruptID, to mask: CPUMask) -> Result<AffinityChange, Refusal> {
         guard isImplemented(id) else { return .failure(.notImplemented(id)) }
         let balanced = InterruptMigration.policyName.utf8Start[0] == UInt8(ascii: "b")
         let change: AffinityChange? = InterruptMigration.routingLock.withLock {
-            let load = balanced ? Invariants.load() : CPULoad()
+            var load = balanced ? Invariants.load() : CPULoad()
             let online = CPUs.online
             var router = GICRouter()
             return InterruptDescriptors.store.withDescriptor(for: id) { descriptor in
                 if descriptor.status.contains(.guestBound) { return nil }
+                let current = descriptor.isMovable ? descriptor.effectiveTarget : nil
+                if let current { load.remove(current) }
                 return AffinitySetting.setAffinity(&descriptor, to: mask, online: online,
                                                    choose: { candidates in
-                                                       balanced ? load.leastLoaded(in: candidates) : candidates.first
+                                                       guard balanced, let least = load.leastLoaded(in: candidates) else {
+                                                           return candidates.first
+                                                       }
+                                                       if let current, candidates.contains(current), load[current] <= load[least] {
+                                                           return current
+                                                       }
+                                                       return least
                                                    },
                                                    router: &router)
             } ?? nil

@@ -5,11 +5,18 @@
 ///
 /// This is the `DescriptorStore` the pure rebalance policies walk; the
 /// lock is taken around each visit, with interrupts masked on this CPU.
+/// Every visit that changes a descriptor's `RoutingState` (set-affinity,
+/// the deferred move at end of interrupt, claiming at boot, a rebalance)
+/// advances `routingGeneration`, which is how the balanced policy learns
+/// that its per-CPU lists need a recount; no caller has to report it.
 struct LockedDescriptorStore: DescriptorStore {
     let layout: SharedInterruptLayout
     private let storage: UnsafeMutablePointer<InterruptDescriptor>
     /// One lock word per descriptor.
     private let locks: AtomicTable
+    /// Entry 0: the routing generation (wraps at 2^32, which costs the
+    /// balanced policy one extra recount).
+    private let generation: AtomicTable
 
     init(layout: SharedInterruptLayout) {
         self.layout = layout
@@ -18,14 +25,23 @@ struct LockedDescriptorStore: DescriptorStore {
             (storage + index).initialize(to: InterruptDescriptor(id: layout.interrupt(at: index)))
         }
         locks = AtomicTable(count: layout.count)
+        generation = AtomicTable(count: 1)
     }
 
     var count: Int { layout.count }
 
     @discardableResult
     func withDescriptor<Result>(at index: Int, _ body: (inout InterruptDescriptor) -> Result) -> Result {
-        locks.withLock(index) { body(&storage[index]) }
+        locks.withLock(index) {
+            let (result, changed) = RoutingState.apply(body, to: &storage[index])
+            if changed {
+                generation.increment(0)
+            }
+            return result
+        }
     }
+
+    var routingGeneration: UInt64? { UInt64(generation.load(0)) }
 
     /// The descriptor of `id`, under its lock; nil if the GIC has no such
     /// shared interrupt.

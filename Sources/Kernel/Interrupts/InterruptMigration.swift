@@ -69,7 +69,12 @@ enum InterruptMigration {
 
     /// Tells the policy that a route changed outside it (set-affinity), so
     /// that any bookkeeping it keeps between events is brought up to date.
-    static func noteRoutingChangedOutsidePolicy() {}
+    /// Belt and braces: the descriptor store's routing generation already
+    /// reports every change made through it, and the balanced policy
+    /// recounts the table at its next event either way.
+    static func noteRoutingChangedOutsidePolicy() {
+        routingLock.withLock { policy.noteExternalRoutingChange() }
+    }
 
     /// On the dying CPU, interrupts masked, `cpu` already out of the
     /// online mask.
