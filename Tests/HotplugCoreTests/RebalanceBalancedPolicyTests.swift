@@ -138,9 +138,9 @@ final class RebalanceBalancedPolicyTests: XCTestCase {
         XCTAssertFalse(distributor.writes.contains { $0.id.rawValue >= 38 })
     }
 
-    /// The moving pass stops after the last descriptor that must move: with
-    /// the dying CPU's only descriptor first in the table, a down event looks
-    /// at the table once to count and once more at a single descriptor.
+    /// A down event visits the dying CPU's descriptors only: a fresh policy
+    /// counts the table once (50 visits, its first event), then looks at the
+    /// dying CPU's single descriptor.
     func testMovingPassStopsAfterTheLastMove() {
         var distributor = SimulatedDistributor()
         let table = self.table(count: 50, targets: [0], distributor: &distributor)

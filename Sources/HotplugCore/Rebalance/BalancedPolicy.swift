@@ -20,17 +20,37 @@
 /// Both directions skip descriptors that are not movable or have a move
 /// pending, write nothing for descriptors that stay, and defer the move of
 /// an in-progress descriptor to its end of interrupt (its count moves at
-/// once). Cost: one counting pass over the table, then moving passes that
-/// stop as soon as nothing is left to move: two passes at most on the way
-/// down; on the way up a restoring pass only when something is broken, one
-/// or two balancing passes, and the gap-narrowing pass only when masks
-/// prevent balance. Each move costs a walk of the candidate CPUs.
+/// once).
+///
+/// Cost: the policy keeps a `RoutingIndex` (per-CPU lists of movable
+/// descriptors and their counts), so it visits only what it may move: on the
+/// way down, the dying CPU's descriptors; on the way up, the broken ones
+/// (only when there are any) and, per CPU above its share, its descriptors
+/// until the CPU is down to its share — with all-CPU masks exactly the
+/// descriptors that move. The gap-narrowing pass, run only when masks
+/// prevent balance, visits every online CPU's descriptors. Each move costs a
+/// walk of the candidate CPUs for the least loaded one. When the store's
+/// `routingGeneration` says something else changed a route since the last
+/// rebalance (or the store keeps none), the event starts with one recount of
+/// the whole table; a descriptor found on a list where it no longer belongs
+/// (a store whose generation missed a change) also causes one recount and a
+/// second run of the event. Every visit is counted in `descriptorsExamined`.
 public struct BalancedPolicy: RebalancePolicy {
-    /// The per-CPU counts as of the end of the last rebalance.
-    public private(set) var load: CPULoad
+    /// The per-CPU lists and counts, as of the end of the last rebalance.
+    public private(set) var routingIndex: RoutingIndex
+
+    /// How many times the policy has recounted the whole table: on first
+    /// use, after routing changes made outside it, and after finding its
+    /// lists out of date.
+    public private(set) var rebuilds: Int
+
+    /// The per-CPU counts of movable descriptors as of the end of the last
+    /// rebalance (a move pending counts on its new CPU).
+    public var load: CPULoad { routingIndex.load }
 
     public init() {
-        load = CPULoad()
+        routingIndex = RoutingIndex()
+        rebuilds = 0
     }
 
     public mutating func rebalance<Store: DescriptorStore, Router: InterruptRouter>(
@@ -43,9 +63,76 @@ public struct BalancedPolicy: RebalancePolicy {
         if online.isEmpty {
             return .none
         }
-        return up
-            ? rebalanceUp(newCPU: cpu, online: online, store: store, router: &router)
-            : rebalanceDown(dyingCPU: cpu, online: online, store: store, router: &router)
+        var outcome = RebalanceOutcome.none
+        if !routingIndex.isCurrentInPlace(for: store) {
+            rebuild(from: store, outcome: &outcome)
+        }
+        // A second run only if the first found the lists out of date.
+        for run in 0 ..< 2 {
+            let drifted = up
+                ? rebalanceUp(newCPU: cpu, online: online, store: store, router: &router, outcome: &outcome)
+                : rebalanceDown(dyingCPU: cpu, online: online, store: store, router: &router, outcome: &outcome)
+            guard drifted && run == 0 else { break }
+            rebuild(from: store, outcome: &outcome)
+        }
+        return outcome
+    }
+
+    /// The next rebalance recounts the whole table first.
+    public mutating func noteExternalRoutingChange() {
+        routingIndex.invalidate()
+    }
+
+    private mutating func rebuild<Store: DescriptorStore>(from store: Store, outcome: inout RebalanceOutcome) {
+        routingIndex.rebuild(from: store)
+        rebuilds += 1
+        outcome.descriptorsExamined += store.count
+    }
+
+    /// What a visit did to one descriptor taken from the index.
+    private enum Step {
+        /// The index had it where its state says it is not: nothing done.
+        case drifted
+        /// Not moved.
+        case skipped
+        /// Routed (or its move deferred) to `to`; `broken` is its
+        /// `affinityBroken` afterwards.
+        case moved(AffinityChange, to: LogicalCPU, broken: Bool)
+    }
+
+    /// Runs `body` on descriptor `position` under its lock; says also
+    /// whether that changed its routing state (one step of the store's
+    /// generation). Static so that `body` may use the index.
+    @inline(__always)
+    private static func visit<Store: DescriptorStore>(
+        _ position: Int,
+        in store: Store,
+        _ body: (inout InterruptDescriptor) -> Step
+    ) -> (result: Step, changed: Bool) {
+        store.withDescriptor(at: position) { descriptor in
+            RoutingState.apply(body, to: &descriptor)
+        }
+    }
+
+    /// Keeps the index in step with a visit: its generation follows the
+    /// store's for a change the policy made, and a moved descriptor changes
+    /// list. Returns what the visit did.
+    @discardableResult
+    private mutating func record(
+        _ visited: (result: Step, changed: Bool),
+        at position: Int,
+        outcome: inout RebalanceOutcome
+    ) -> Step {
+        outcome.descriptorsExamined += 1
+        if visited.changed {
+            routingIndex.noteOwnChange()
+        }
+        if case .moved(let change, let target, let broken) = visited.result {
+            routingIndex.relocate(position, to: target)
+            routingIndex.setBroken(position, broken)
+            outcome.record(change)
+        }
+        return visited.result
     }
 
     /// Whether a rebalance may move `descriptor` (both policies skip the
@@ -55,168 +142,170 @@ public struct BalancedPolicy: RebalancePolicy {
         descriptor.isMovable && !descriptor.status.contains(.movePending)
     }
 
-    /// Routes `descriptor` to `target` and keeps `load` current.
-    private mutating func move<Router: InterruptRouter>(
-        _ descriptor: inout InterruptDescriptor,
-        to target: LogicalCPU,
-        router: inout Router
-    ) -> AffinityChange {
-        if let source = descriptor.effectiveTarget {
-            load.remove(source)
-        }
-        load.add(target)
-        return AffinitySetting.retarget(&descriptor, to: target, router: &router)
-    }
-
     // MARK: Down
 
+    /// Moves every eligible descriptor on the dying CPU's list; returns
+    /// whether a descriptor was found on the list that does not belong there.
     private mutating func rebalanceDown<Store: DescriptorStore, Router: InterruptRouter>(
         dyingCPU: LogicalCPU,
         online: CPUMask,
         store: Store,
-        router: inout Router
-    ) -> RebalanceOutcome {
-        var outcome = RebalanceOutcome.none
-
-        // Pass 1: count, and find how many descriptors must leave.
-        load.reset()
-        var leaving = 0
-        for index in 0 ..< store.count {
-            let descriptor = store.withDescriptor(at: index) { $0 }
-            load.account(descriptor)
-            if BalancedPolicy.isEligible(descriptor) && descriptor.effectiveTarget == dyingCPU {
-                leaving += 1
-            }
-        }
-        outcome.descriptorsExamined += store.count
-
-        // Pass 2: move them, stopping after the last one.
-        var index = 0
-        while leaving > 0 && index < store.count {
-            outcome.descriptorsExamined += 1
-            let (change, broken) = store.withDescriptor(at: index) { descriptor -> (AffinityChange, Bool) in
-                guard BalancedPolicy.isEligible(descriptor), descriptor.effectiveTarget == dyingCPU else {
-                    return (.unchanged, false)
+        router: inout Router,
+        outcome: inout RebalanceOutcome
+    ) -> Bool {
+        var drifted = false
+        var cursor = routingIndex.first(on: dyingCPU)
+        while let position = cursor {
+            cursor = routingIndex.next(after: position)
+            var newlyBroken = false
+            let visited = BalancedPolicy.visit(position, in: store) { descriptor -> Step in
+                guard RoutingState(descriptor).isListed(on: dyingCPU) else {
+                    return .drifted
                 }
-                leaving -= 1
+                guard BalancedPolicy.isEligible(descriptor) else {
+                    return .skipped
+                }
                 let wasBroken = descriptor.affinityBroken
-                let inMask = descriptor.requestedAffinity.intersection(online)
-                if let target = load.leastLoadedInPlace(in: inMask) {
+                let target: LogicalCPU
+                if let inMask = routingIndex.leastLoaded(in: descriptor.requestedAffinity.intersection(online)) {
+                    target = inMask
                     descriptor.affinityBroken = false
-                    return (move(&descriptor, to: target, router: &router), false)
+                } else {
+                    // Never nil: `online` is not empty.
+                    target = routingIndex.leastLoaded(in: online)!
+                    descriptor.affinityBroken = true
+                    newlyBroken = !wasBroken
                 }
-                // Never nil: `online` is not empty.
-                let target = load.leastLoadedInPlace(in: online)!
-                descriptor.affinityBroken = true
-                let change = move(&descriptor, to: target, router: &router)
-                return (change, !wasBroken)
+                let change = AffinitySetting.retarget(&descriptor, to: target, router: &router)
+                return .moved(change, to: target, broken: descriptor.affinityBroken)
             }
-            outcome.record(change)
-            if broken {
+            let step = record(visited, at: position, outcome: &outcome)
+            if case .drifted = step {
+                drifted = true
+            }
+            if newlyBroken {
                 outcome.brokenAffinities += 1
             }
-            index += 1
         }
-        return outcome
+        return drifted
     }
 
     // MARK: Up
 
+    /// Restores, then balances; returns whether a descriptor was found on a
+    /// list (or in the broken set) where it does not belong.
     private mutating func rebalanceUp<Store: DescriptorStore, Router: InterruptRouter>(
         newCPU: LogicalCPU,
         online: CPUMask,
         store: Store,
-        router: inout Router
-    ) -> RebalanceOutcome {
-        var outcome = RebalanceOutcome.none
+        router: inout Router,
+        outcome: inout RebalanceOutcome
+    ) -> Bool {
+        var drifted = false
 
-        // Pass 1: count, and find the broken affinities that can be restored.
-        load.reset()
-        var restorable = 0
-        for index in 0 ..< store.count {
-            let descriptor = store.withDescriptor(at: index) { $0 }
-            load.account(descriptor)
-            if BalancedPolicy.isEligible(descriptor) && descriptor.affinityBroken
-                && !descriptor.requestedAffinity.isDisjoint(with: online) {
-                restorable += 1
-            }
-        }
-        outcome.descriptorsExamined += store.count
-
-        // Pass 2: restore them, each to the least loaded CPU of its mask.
-        var index = 0
-        while restorable > 0 && index < store.count {
-            outcome.descriptorsExamined += 1
-            let change = store.withDescriptor(at: index) { descriptor -> AffinityChange in
-                guard BalancedPolicy.isEligible(descriptor), descriptor.affinityBroken,
-                      let target = load.leastLoadedInPlace(in: descriptor.requestedAffinity.intersection(online)) else {
-                    return .unchanged
+        // Restore broken affinities, each to the least loaded CPU of its
+        // mask; only the broken descriptors are visited.
+        var word = 0
+        while routingIndex.brokenCount > 0 && word < RoutingIndex.capacity / 64 {
+            var bits = routingIndex.brokenWord(word)
+            while bits != 0 {
+                let position = word * 64 + bits.trailingZeroBitCount
+                bits &= bits - 1
+                let visited = BalancedPolicy.visit(position, in: store) { descriptor -> Step in
+                    guard descriptor.isMovable, descriptor.affinityBroken,
+                          routingIndex.list(of: position) == RoutingState(descriptor).destination else {
+                        return .drifted
+                    }
+                    guard BalancedPolicy.isEligible(descriptor),
+                          let target = routingIndex.leastLoaded(in: descriptor.requestedAffinity.intersection(online)) else {
+                        return .skipped
+                    }
+                    descriptor.affinityBroken = false
+                    return .moved(AffinitySetting.retarget(&descriptor, to: target, router: &router), to: target, broken: false)
                 }
-                restorable -= 1
-                descriptor.affinityBroken = false
-                return move(&descriptor, to: target, router: &router)
+                let step = record(visited, at: position, outcome: &outcome)
+                switch step {
+                case .drifted: drifted = true
+                case .skipped: break
+                case .moved: outcome.restoredAffinities += 1
+                }
             }
-            if change != .unchanged {
-                outcome.record(change)
-                outcome.restoredAffinities += 1
-            }
-            index += 1
+            word += 1
         }
 
-        // Passes 3 and 4: the fewest moves to balance, preferring descriptors
-        // whose mask contains the new CPU. A descriptor moves only if that
-        // lowers the number of moves still needed (`LoadImbalance`), so there
-        // are never more moves than the minimum. With all-CPU masks the
-        // destination is the least loaded CPU overall, and one pass in INTID
-        // order suffices: a CPU at q + 2 or more always sheds the descriptor
-        // visited (the least count is at most q); a CPU that receives ends
-        // within one of the least count; and a descriptor left on a CPU at
+        // The fewest moves to balance, preferring descriptors whose mask
+        // contains the new CPU. A descriptor moves only if that lowers the
+        // number of moves still needed (`LoadImbalance`), so there are never
+        // more moves than the minimum, and a CPU's list is walked only while
+        // a move from it could still help (`mayShed`). With all-CPU masks
+        // the destination is the least loaded CPU overall and one walk over
+        // the CPUs suffices: a CPU at q + 2 or more always sheds the
+        // descriptor visited (the least count is at most q); a CPU that
+        // receives ends within one of the least count; and a CPU left at
         // q + 1 because no more than r CPUs were above q stays unneeded, as
         // that number cannot grow while some CPU is below q. The random
         // sequences of `RebalanceBalancedPolicyTests` check the outcome.
-        var imbalance = LoadImbalance(load: &load, online: online)
+        var imbalance = routingIndex.imbalance(online: online)
         for pass in 0 ..< 2 where imbalance.movesNeeded > 0 {
             let preferNewCPU = pass == 0
-            var index = 0
-            while imbalance.movesNeeded > 0 && index < store.count {
-                outcome.descriptorsExamined += 1
-                let change = store.withDescriptor(at: index) { descriptor -> AffinityChange in
-                    guard BalancedPolicy.isEligible(descriptor),
-                          !preferNewCPU || descriptor.requestedAffinity.contains(newCPU),
-                          let source = descriptor.effectiveTarget, online.contains(source),
-                          let target = load.leastLoadedInPlace(in: descriptor.requestedAffinity.intersection(online)),
-                          target != source else {
-                        return .unchanged
+            for source in online where imbalance.movesNeeded > 0 {
+                var cursor = routingIndex.first(on: source)
+                while let position = cursor, imbalance.movesNeeded > 0,
+                      imbalance.mayShed(from: routingIndex.count(of: source)) {
+                    cursor = routingIndex.next(after: position)
+                    let visited = BalancedPolicy.visit(position, in: store) { descriptor -> Step in
+                        guard RoutingState(descriptor).isListed(on: source) else {
+                            return .drifted
+                        }
+                        guard BalancedPolicy.isEligible(descriptor),
+                              !preferNewCPU || descriptor.requestedAffinity.contains(newCPU),
+                              let target = routingIndex.leastLoaded(in: descriptor.requestedAffinity.intersection(online)),
+                              target != source else {
+                            return .skipped
+                        }
+                        let sourceCount = routingIndex.count(of: source)
+                        let targetCount = routingIndex.count(of: target)
+                        guard imbalance.movesNeeded(afterMovingFrom: sourceCount, to: targetCount) < imbalance.movesNeeded else {
+                            return .skipped
+                        }
+                        imbalance.noteMove(from: sourceCount, to: targetCount)
+                        let change = AffinitySetting.retarget(&descriptor, to: target, router: &router)
+                        return .moved(change, to: target, broken: descriptor.affinityBroken)
                     }
-                    let sourceCount = load.count(of: source)
-                    let targetCount = load.count(of: target)
-                    guard imbalance.movesNeeded(afterMovingFrom: sourceCount, to: targetCount) < imbalance.movesNeeded else {
-                        return .unchanged
+                    let step = record(visited, at: position, outcome: &outcome)
+                    if case .drifted = step {
+                        drifted = true
                     }
-                    imbalance.noteMove(from: sourceCount, to: targetCount)
-                    return move(&descriptor, to: target, router: &router)
                 }
-                outcome.record(change)
-                index += 1
             }
         }
 
-        // Pass 5, only when masks kept the counts apart: narrow local gaps.
+        // Only when masks kept the counts apart: narrow local gaps, over
+        // every online CPU's descriptors.
         if imbalance.movesNeeded > 0 {
-            for index in 0 ..< store.count {
-                outcome.descriptorsExamined += 1
-                let change = store.withDescriptor(at: index) { descriptor -> AffinityChange in
-                    guard BalancedPolicy.isEligible(descriptor),
-                          let source = descriptor.effectiveTarget, online.contains(source),
-                          let target = load.leastLoadedInPlace(in: descriptor.requestedAffinity.intersection(online)),
-                          load.count(of: target) + 2 <= load.count(of: source) else {
-                        return .unchanged
+            for source in online {
+                var cursor = routingIndex.first(on: source)
+                while let position = cursor {
+                    cursor = routingIndex.next(after: position)
+                    let visited = BalancedPolicy.visit(position, in: store) { descriptor -> Step in
+                        guard RoutingState(descriptor).isListed(on: source) else {
+                            return .drifted
+                        }
+                        guard BalancedPolicy.isEligible(descriptor),
+                              let target = routingIndex.leastLoaded(in: descriptor.requestedAffinity.intersection(online)),
+                              routingIndex.count(of: target) + 2 <= routingIndex.count(of: source) else {
+                            return .skipped
+                        }
+                        let change = AffinitySetting.retarget(&descriptor, to: target, router: &router)
+                        return .moved(change, to: target, broken: descriptor.affinityBroken)
                     }
-                    return move(&descriptor, to: target, router: &router)
+                    let step = record(visited, at: position, outcome: &outcome)
+                    if case .drifted = step {
+                        drifted = true
+                    }
                 }
-                outcome.record(change)
             }
         }
-        return outcome
+        return drifted
     }
 }

@@ -1,6 +1,9 @@
+import Synchronization
+
 /// A `DescriptorStore` without locks: one descriptor per shared interrupt of
 /// a `SharedInterruptLayout`, in one buffer allocated when the table is made
-/// and never again.
+/// and never again. It keeps a `routingGeneration`, so the balanced policy
+/// notices every routing change made through it, from wherever.
 ///
 /// For host tests, benchmarks, and any single-CPU use in the image; the
 /// kernel's multi-CPU store puts a spin lock beside each descriptor instead.
@@ -15,11 +18,19 @@ public final class DescriptorTable: DescriptorStore {
 
     private let storage: UnsafeMutablePointer<InterruptDescriptor>
 
+    /// See `routingGeneration`. Starts at this table's serial number times
+    /// 2^40, so that no two tables of one process show the same generation.
+    private var generation: UInt64
+
+    /// Tables made so far in this process.
+    private static let tablesMade = Atomic<UInt64>(0)
+
     /// A table of fresh descriptors (no handler, routed nowhere, every CPU
     /// requested) for every SPI and extended SPI of `layout`.
     public init(layout: SharedInterruptLayout) {
         self.layout = layout
         count = layout.count
+        generation = DescriptorTable.tablesMade.wrappingAdd(1, ordering: .relaxed).newValue << 40
         // At least one element so that an empty layout still has a valid pointer.
         storage = UnsafeMutablePointer<InterruptDescriptor>.allocate(capacity: count > 0 ? count : 1)
         for index in 0 ..< count {
@@ -40,8 +51,14 @@ public final class DescriptorTable: DescriptorStore {
     @discardableResult
     public func withDescriptor<Result>(at index: Int, _ body: (inout InterruptDescriptor) -> Result) -> Result {
         precondition(index >= 0 && index < count, "DescriptorTable: index out of range")
-        return body(&storage[index])
+        let (result, changed) = RoutingState.apply(body, to: &storage[index])
+        if changed {
+            generation &+= 1
+        }
+        return result
     }
+
+    public var routingGeneration: UInt64? { generation }
 
     /// Runs `body` on the descriptor of `id`; `nil` if the distributor does
     /// not implement `id`.
@@ -60,7 +77,7 @@ public final class DescriptorTable: DescriptorStore {
         set {
             precondition(index >= 0 && index < count, "DescriptorTable: index out of range")
             precondition(newValue.id == storage[index].id, "DescriptorTable: descriptor stored at another INTID's index")
-            storage[index] = newValue
+            withDescriptor(at: index) { $0 = newValue }
         }
     }
 }

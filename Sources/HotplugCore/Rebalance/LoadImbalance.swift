@@ -70,6 +70,16 @@ struct LoadImbalance {
         return moved.movesNeeded
     }
 
+    /// Whether moving one descriptor away from a CPU with `source`
+    /// descriptors can lower `movesNeeded` at all, whatever the destination.
+    /// The most favourable destination is one below `q` (it changes neither
+    /// `E` nor `k`), or, when `q` is 0, one at 0; if even that move does not
+    /// help, no move from this CPU does, and the policy stops looking at its
+    /// descriptors.
+    func mayShed(from source: Int) -> Bool {
+        movesNeeded(afterMovingFrom: source, to: quotient > 0 ? quotient - 1 : 0) < movesNeeded
+    }
+
     /// Records a move from a CPU with `source` descriptors to one with
     /// `destination` (both counts before the move).
     mutating func noteMove(from source: Int, to destination: Int) {

@@ -3,16 +3,17 @@
 /// no existentials.
 ///
 /// Both policies are held side by side rather than as enum payloads so that
-/// the chosen one is updated in place: the balanced policy carries a 2 KiB
-/// `CPULoad`, and taking it out of an enum and back would copy it twice per
-/// rebalance.
+/// the chosen one is updated in place: the balanced policy carries a 15 KiB
+/// `RoutingIndex`, and taking it out of an enum and back would copy it twice
+/// per rebalance.
 public struct PolicySelection: RebalancePolicy {
     /// Which policy `rebalance` runs.
     public enum Kind: Equatable, Sendable {
+        /// `BalancedPolicy`, ours (the default). Declared first so that a
+        /// default selection is all zeros and a static one lands in .bss.
+        case balanced
         /// `SeedPolicy`, the patch's.
         case seed
-        /// `BalancedPolicy`, ours (the default).
-        case balanced
     }
 
     /// The policy in use.
@@ -42,5 +43,10 @@ public struct PolicySelection: RebalancePolicy {
         case .balanced:
             return balanced.rebalance(from: cpu, up: up, online: online, store: store, router: &router)
         }
+    }
+
+    public mutating func noteExternalRoutingChange() {
+        seed.noteExternalRoutingChange()
+        balanced.noteExternalRoutingChange()
     }
 }

@@ -66,4 +66,15 @@ public protocol RebalancePolicy {
         store: Store,
         router: inout Router
     ) -> RebalanceOutcome
+
+    /// Routes changed in a way the store could not report (its
+    /// `routingGeneration` did not advance, or it keeps none): a policy that
+    /// keeps bookkeeping between events recounts at the next one. Changes
+    /// made through a store with a generation need no such call.
+    mutating func noteExternalRoutingChange()
+}
+
+extension RebalancePolicy {
+    /// Nothing kept between events, nothing to forget.
+    public mutating func noteExternalRoutingChange() {}
 }
