@@ -3,9 +3,9 @@
 /// with virtualization=on (the image then runs at EL1 under an EL2 it left
 /// open, and QEMU's built-in firmware answers the SMC).
 ///
-/// Fault injection for the reliability tests (a CPU that never announces
-/// itself, AFFINITY_INFO stuck) lives in `Hotplug`, not here: this type only
-/// ever reports what the firmware said.
+/// Test-only fault injection (`PSCIFault`) can steer a call (a bad MPIDR)
+/// or, for AFFINITY_INFO, stand in for the firmware; without an armed fault
+/// this type only ever reports what the firmware said.
 struct PSCIFirmware {
     let conduit: PSCIConduit
 
@@ -25,7 +25,8 @@ struct PSCIFirmware {
     /// CPU_ON: start the CPU with `target` affinity at `entry`, with `context`
     /// in its x0 (DEN 0022 §5.6).
     func cpuOn(_ target: MPIDRAffinity, entry: UInt64, context: UInt64) -> PSCIReturnCode {
-        PSCIReturnCode(x0: call(.cpuOn, target.rawValue, entry, context))
+        let affinity = PSCIFault.cpuOnBadMPIDR.take() ? PSCIFault.nonexistentAffinity : target
+        return PSCIReturnCode(x0: call(.cpuOn, affinity.rawValue, entry, context))
     }
 
     /// CPU_OFF on the calling CPU: does not return on success (§5.5).
@@ -35,6 +36,7 @@ struct PSCIFirmware {
 
     /// AFFINITY_INFO for one CPU (lowest affinity level 0, §5.7).
     func affinityInfo(_ target: MPIDRAffinity) -> Result<AffinityState, PSCIReturnCode> {
-        AffinityState.decode(x0: call(.affinityInfo, target.rawValue, 0))
+        if PSCIFault.affinityInfoStuck.isArmed { return .success(.on) }
+        return AffinityState.decode(x0: call(.affinityInfo, target.rawValue, 0))
     }
 }

@@ -94,4 +94,6 @@ enum CPURequest: UInt32 {
     case runConsole = 2
     /// Perform the set-affinity the stress test posted for this CPU.
     case setAffinity = 3
+    /// Abandon a start that did not announce itself: call CPU_OFF.
+    case abortStart = 4
 }

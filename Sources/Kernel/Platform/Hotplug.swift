@@ -31,7 +31,15 @@ enum Hotplug {
             return .failure(.busy)
         }
         defer { busy.store(false, ordering: .releasing) }
-        guard CPUs.state(of: cpu) == .offline else { return .failure(.alreadyOnline(cpu.index)) }
+        if CPUs.state(of: cpu) != .offline {
+            // Test-only: let the firmware answer for an online CPU.
+            guard CPUs.state(of: cpu) == .online && PSCIFault.cpuOnOnline.take() else {
+                return .failure(.alreadyOnline(cpu.index))
+            }
+            let answer = machine.psci.cpuOn(machine.affinity(of: cpu), entry: arch_address_of_secondary_entry(),
+                                            context: CPUStartBlock.context(for: cpu))
+            return .failure(answer.isSuccess ? .alreadyOnline(cpu.index) : .psci(.cpuOn, answer))
+        }
 
         CPUs.setState(.starting, of: cpu)
         let result = machine.psci.cpuOn(machine.affinity(of: cpu),
@@ -45,7 +53,7 @@ enum Hotplug {
             CPUs.state(of: cpu) == .online
         }
         guard announced else {
-            return .failure(.didNotAnnounce(cpu.index))
+            return .failure(.didNotAnnounce(cpu.index, sentBackOff: sendBackOff(cpu)))
         }
         switch machine.psci.affinityInfo(machine.affinity(of: cpu)) {
         case .success(.on):
@@ -87,14 +95,35 @@ enum Hotplug {
         let stopped = Deadline.wait(milliseconds: stopTimeoutMilliseconds) {
             CPUs.state(of: cpu) == .offline
         }
-        guard stopped else { return .failure(.didNotStop(cpu.index, lastState: nil)) }
+        guard stopped else { return .failure(.didNotStop(cpu.index, lastState: nil, afterwards: nil)) }
         var last: AffinityState?
         let off = Deadline.wait(milliseconds: stopTimeoutMilliseconds) {
             if case .success(let state) = machine.psci.affinityInfo(machine.affinity(of: cpu)) { last = state }
             return last == .off
         }
-        guard off else { return .failure(.didNotStop(cpu.index, lastState: last)) }
+        if !off && PSCIFault.affinityInfoStuck.take() {
+            // The injected fault ends with the operation; say what the
+            // firmware really says now.
+            if case .success(let state) = machine.psci.affinityInfo(machine.affinity(of: cpu)) { last = state }
+            return .failure(.didNotStop(cpu.index, lastState: .on, afterwards: last))
+        }
+        guard off else { return .failure(.didNotStop(cpu.index, lastState: last, afterwards: nil)) }
         return .success(())
+    }
+
+    /// A CPU that started but never announced itself is asked (through its
+    /// mailbox, polled by its start path) to call CPU_OFF; true if
+    /// AFFINITY_INFO then confirms OFF, when it is offline again for us too.
+    private static func sendBackOff(_ cpu: LogicalCPU) -> Bool {
+        let machine = Machine.current!
+        CPUs.requests.store(cpu.index, CPURequest.abortStart.rawValue)
+        arch_send_event()
+        let off = Deadline.wait(milliseconds: stopTimeoutMilliseconds) {
+            if case .success(.off) = machine.psci.affinityInfo(machine.affinity(of: cpu)) { return true }
+            return false
+        }
+        if off { CPUs.setState(.offline, of: cpu) }
+        return off
     }
 
     /// The hotplug hook on the dying CPU, after it left the online mask.
@@ -130,8 +159,8 @@ enum HotplugError: Error {
     case controllingCPU(Int)
     case busy
     case psci(PSCIFunction, PSCIReturnCode)
-    case didNotAnnounce(Int)
-    case didNotStop(Int, lastState: AffinityState?)
+    case didNotAnnounce(Int, sentBackOff: Bool)
+    case didNotStop(Int, lastState: AffinityState?, afterwards: AffinityState?)
     case affinityInfoDisagrees(Int, expected: AffinityState, found: AffinityState)
 
     /// One line, naming the CPU and, for firmware errors, the PSCI names.
@@ -166,22 +195,29 @@ enum HotplugError: Error {
             out.write(function.name)
             out.write(" returned ")
             out.write(code.name)
-        case .didNotAnnounce(let index):
+        case .didNotAnnounce(let index, let sentBackOff):
             out.write("cpu ")
             out.decimal(index)
             out.write(" did not announce itself within ")
             out.decimal(Int(Hotplug.announceTimeoutMilliseconds))
             out.write(" ms")
-        case .didNotStop(let index, let state):
+            out.write(sentBackOff ? "; it was sent back to OFF (AFFINITY_INFO confirms)"
+                                  : "; it did not return to OFF either, and is left out of the online mask")
+        case .didNotStop(let index, let state, let afterwards):
             out.write("cpu ")
             out.decimal(index)
             out.write(" did not reach OFF within ")
             out.decimal(Int(Hotplug.stopTimeoutMilliseconds))
             out.write(" ms")
             if let state {
-                out.write(" (AFFINITY_INFO says ")
+                out.write(" (AFFINITY_INFO said ")
                 out.write(state.name)
                 out.write(")")
+            }
+            out.write("; it left the online mask and its interrupts were moved")
+            if let afterwards {
+                out.write("; AFFINITY_INFO now says ")
+                out.write(afterwards.name)
             }
         case .affinityInfoDisagrees(let index, let expected, let found):
             out.write("cpu ")

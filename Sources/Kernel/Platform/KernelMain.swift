@@ -64,6 +64,15 @@ func kernelMain(_ entryLevel: UInt64) -> UInt32 {
         return 2
     }
     guard bringUpSystem() else { return 1 }
+    // Armed only now, so that boot bring-up never meets it.
+    if let fault = commandLine.value(of: "psci-fault"), !PSCIFault.arm(fault) {
+        Console.line { out in
+            out.write("error: unknown psci-fault '")
+            out.write(bytes: fault)
+            out.write("' (cpu-on-bad-mpidr, cpu-on-online, silent-start, affinity-info-stuck)")
+        }
+        return 2
+    }
 
     let interactive = commandLine.contains(word: "console")
     if interactive || !commandLine.script.isEmpty {

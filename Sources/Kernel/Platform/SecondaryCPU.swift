@@ -62,9 +62,24 @@ enum CPULifecycle {
             case .setAffinity:
                 arch_unmask_interrupts()
                 Stress.performAffinityRequest(on: cpu)
+            case .abortStart:
+                break
             }
             arch_unmask_interrupts()
         }
+    }
+
+    /// Test-only (`psci-fault=silent-start`): a CPU that started but does
+    /// not announce itself. It waits for its controller to give up and ask
+    /// it, through the mailbox, to power off again.
+    static func startSilently(_ cpu: LogicalCPU) -> Never {
+        arch_write_tpidr(UInt64(cpu.index))
+        while CPUs.requests.load(cpu.index) != CPURequest.abortStart.rawValue {
+            arch_wait_for_event()
+        }
+        CPUs.requests.store(cpu.index, CPURequest.none.rawValue)
+        _ = Machine.current.psci.cpuOff()
+        while true { arch_wait_for_interrupt() }
     }
 
     /// The dying CPU's path (cf. Xen's `__cpu_disable` then `stop_cpu`):
@@ -107,6 +122,9 @@ enum CPULifecycle {
 func kernelSecondaryMain(_ block: UnsafeMutableRawPointer, _ entryLevel: UInt64) -> Never {
     let start = block.assumingMemoryBound(to: CPUStartBlock.self)
     let cpu = LogicalCPU(Int(start.pointee.logicalIndex))
+    if PSCIFault.silentStart.take() {
+        CPULifecycle.startSilently(cpu)
+    }
     if CPULifecycle.join(cpu) {
         arch_unmask_interrupts()
         CPULifecycle.idle(cpu)
