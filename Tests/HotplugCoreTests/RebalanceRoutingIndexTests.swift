@@ -419,6 +419,36 @@ final class RebalanceRoutingIndexTests: XCTestCase {
         XCTAssertEqual(index.load[LogicalCPU(0)], 4)
     }
 
+    /// The heap of online CPUs answers what a walk of them answers (least
+    /// count, lowest number on a tie) after every move, moves between
+    /// online CPUs and from offline ones alike; a mask that leaves out an
+    /// online CPU is walked instead.
+    func testHeapAgreesWithAWalkOfTheCPUs() {
+        var rng = RebalanceRandom(seed: 99)
+        for _ in 0 ..< 40 {
+            let machineSize = [2, 3, 8, 33, 512][rng.below(5)]
+            let machine = CPUMask.all(upTo: machineSize)
+            let online = randomSubset(of: machine, &rng)
+            let table = DescriptorTable(layout: smallLayout(spis: 200, extended: rng.below(300)))
+            for position in 0 ..< table.count {
+                table.withDescriptor(at: position) { descriptor in
+                    descriptor.hasHandler = true
+                    descriptor.effectiveTarget = rng.member(of: machine)
+                }
+            }
+            var index = RoutingIndex()
+            index.rebuild(from: table)
+            index.trackLeastLoaded(among: online)
+            for _ in 0 ..< 300 {
+                XCTAssertEqual(index.leastLoaded(of: machine, online: online), index.load.leastLoaded(in: online))
+                let narrow = randomSubset(of: machine, &rng)
+                XCTAssertEqual(index.leastLoaded(of: narrow, online: online), index.load.leastLoaded(in: narrow.intersection(online)))
+                index.relocate(rng.below(table.count), to: rng.member(of: online))
+            }
+            index.stopTrackingLeastLoaded()
+        }
+    }
+
     /// Generations: distinct tables never show the same one; a visit that
     /// changes no routing state leaves it alone; one that does advances it
     /// by one.

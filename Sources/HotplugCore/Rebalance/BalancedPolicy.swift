@@ -28,8 +28,10 @@
 /// (only when there are any) and, per CPU above its share, its descriptors
 /// until the CPU is down to its share — with all-CPU masks exactly the
 /// descriptors that move. The gap-narrowing pass, run only when masks
-/// prevent balance, visits every online CPU's descriptors. Each move costs a
-/// walk of the candidate CPUs for the least loaded one. When the store's
+/// prevent balance, visits every online CPU's descriptors. The least loaded
+/// destination comes from a walk of the mask's online CPUs for the first
+/// few moves of an event, then, when the mask holds every online CPU, from
+/// a heap of them (built once per event in O(CPUs), O(log CPUs) per move). When the store's
 /// `routingGeneration` says something else changed a route since the last
 /// rebalance (or the store keeps none), the event starts with one recount of
 /// the whole table; a descriptor found on a list where it no longer belongs
@@ -69,12 +71,14 @@ public struct BalancedPolicy: RebalancePolicy {
         }
         // A second run only if the first found the lists out of date.
         for run in 0 ..< 2 {
+            routingIndex.trackLeastLoaded(among: online)
             let drifted = up
                 ? rebalanceUp(newCPU: cpu, online: online, store: store, router: &router, outcome: &outcome)
                 : rebalanceDown(dyingCPU: cpu, online: online, store: store, router: &router, outcome: &outcome)
             guard drifted && run == 0 else { break }
             rebuild(from: store, outcome: &outcome)
         }
+        routingIndex.stopTrackingLeastLoaded()
         return outcome
     }
 
@@ -167,12 +171,12 @@ public struct BalancedPolicy: RebalancePolicy {
                 }
                 let wasBroken = descriptor.affinityBroken
                 let target: LogicalCPU
-                if let inMask = routingIndex.leastLoaded(in: descriptor.requestedAffinity.intersection(online)) {
+                if let inMask = routingIndex.leastLoaded(of: descriptor.requestedAffinity, online: online) {
                     target = inMask
                     descriptor.affinityBroken = false
                 } else {
                     // Never nil: `online` is not empty.
-                    target = routingIndex.leastLoaded(in: online)!
+                    target = routingIndex.leastLoaded(of: online, online: online)!
                     descriptor.affinityBroken = true
                     newlyBroken = !wasBroken
                 }
@@ -217,7 +221,7 @@ public struct BalancedPolicy: RebalancePolicy {
                         return .drifted
                     }
                     guard BalancedPolicy.isEligible(descriptor),
-                          let target = routingIndex.leastLoaded(in: descriptor.requestedAffinity.intersection(online)) else {
+                          let target = routingIndex.leastLoaded(of: descriptor.requestedAffinity, online: online) else {
                         return .skipped
                     }
                     descriptor.affinityBroken = false
@@ -259,7 +263,7 @@ public struct BalancedPolicy: RebalancePolicy {
                         }
                         guard BalancedPolicy.isEligible(descriptor),
                               !preferNewCPU || descriptor.requestedAffinity.contains(newCPU),
-                              let target = routingIndex.leastLoaded(in: descriptor.requestedAffinity.intersection(online)),
+                              let target = routingIndex.leastLoaded(of: descriptor.requestedAffinity, online: online),
                               target != source else {
                             return .skipped
                         }
@@ -292,7 +296,7 @@ public struct BalancedPolicy: RebalancePolicy {
                             return .drifted
                         }
                         guard BalancedPolicy.isEligible(descriptor),
-                              let target = routingIndex.leastLoaded(in: descriptor.requestedAffinity.intersection(online)),
+                              let target = routingIndex.leastLoaded(of: descriptor.requestedAffinity, online: online),
                               routingIndex.count(of: target) + 2 <= routingIndex.count(of: source) else {
                             return .skipped
                         }
