@@ -3,7 +3,7 @@
 /// no existentials.
 ///
 /// Both policies are held side by side rather than as enum payloads so that
-/// the chosen one is updated in place: the balanced policy carries a 15 KiB
+/// the chosen one is updated in place: the balanced policy carries a 17 KiB
 /// `RoutingIndex`, and taking it out of an enum and back would copy it twice
 /// per rebalance.
 public struct PolicySelection: RebalancePolicy {
