@@ -37,9 +37,17 @@ struct PL011 {
         return UInt8(truncatingIfNeeded: registers.read32(Register.data))
     }
 
+    /// Masks the receive interrupts; a received byte stays in the UART.
+    func maskReceiveInterrupts() {
+        registers.write32(Register.interruptMask, 0)
+    }
+
     /// Unmasks the receive interrupts in the UART (the GIC side is separate).
+    /// The receive bits are not cleared first: a byte that arrived before
+    /// now holds the receive interrupt, and with the FIFO full (one byte
+    /// without FIFOs) no further byte could raise it again.
     func enableReceiveInterrupts() {
-        registers.write32(Register.interruptClear, 0x7FF)
+        registers.write32(Register.interruptClear, 0x7FF & ~PL011.receiveInterrupts)
         registers.write32(Register.interruptMask, PL011.receiveInterrupts)
     }
 }

@@ -85,7 +85,6 @@ enum InterruptAffinity {
         }
         guard let change else { return .failure(.guestBound(id)) }
         if change == .noOnlineCPUInMask { return .failure(.noOnlineCPU(id, mask)) }
-        InterruptMigration.noteRoutingChangedOutsidePolicy()
         return .success(change)
     }
 }
