@@ -28,7 +28,6 @@
 //   guest-bound descriptors never written, handler-less ones never written
 //   by a rebalance;
 // - balanced, the same cases: no deferred move aimed at an offline CPU.
-//   This one fails today and is marked as a known issue (see the test).
 //
 // Rerunning a failure: the failure report ends with a line such as
 //     Add `.fixedSeed("aKPPWDEafU0CGMDYHef/ETcbYUyjWQvRVP1DTNy6qJk=")` to the Test to reproduce this issue.
@@ -651,24 +650,16 @@ struct PropertyPolicyTests {
     }
 
     /// Random masks, every kind of event: no pending move aimed at an
-    /// offline CPU.
-    ///
-    /// Known to fail: both policies skip a descriptor with a pending move,
-    /// so when the CPU its move is deferred to goes offline (its handler
-    /// running on another CPU), the move stays aimed at that CPU until end
-    /// of interrupt, where `completeDeferredMove` picks an online CPU
-    /// instead. Nothing is misrouted, but the kernel's `Invariants` and the
-    /// stress test count it as a violation. Shrunk case seen: 2 CPUs, CPU 0
-    /// online with two descriptors; the handler of #0 starts, CPU 1 comes
-    /// online (the rebalance defers #0's move to CPU 1), CPU 1 goes offline.
-    /// Once the down path retargets such moves, `withKnownIssue` reports
-    /// that the issue is gone: then drop it.
+    /// offline CPU. The balanced policy's down path re-aims a move deferred
+    /// to the dying CPU (the seed policy, like the patch, does not). Shrunk
+    /// case this once found: 2 CPUs, CPU 0 online with two descriptors; the
+    /// handler of #0 starts, CPU 1 comes online (the rebalance defers #0's
+    /// move to CPU 1), CPU 1 goes offline; kept as
+    /// `RebalanceBalancedPolicyTests.testPendingMoveToDyingCPUIsReaimedWithoutWrite`.
     @Test(.shrinking)
     func balancedLeavesNoDeferredMoveOnOfflineCPU() async {
-        await withKnownIssue("a pending move keeps aiming at a CPU that went offline until end of interrupt") {
-            await policyProperty(policyCases(eventKinds: EventRecipe.kinds, masks: true),
-                                 check: { checkBalanced($0, deferredMoves: true, coverage: &$1) },
-                                 reached: { $0.deferredMoves > 2_000 })
-        }
+        await policyProperty(policyCases(eventKinds: EventRecipe.kinds, masks: true),
+                             check: { checkBalanced($0, deferredMoves: true, coverage: &$1) },
+                             reached: { $0.deferredMoves > 2_000 })
     }
 }

@@ -120,6 +120,112 @@ final class RebalanceBalancedPolicyTests: XCTestCase {
         XCTAssertEqual(distributor.target(of: InterruptID(32)), LogicalCPU(0))
     }
 
+    /// `policy`'s index says what a recount of `table` says: current, each
+    /// descriptor on the same CPU's list, the same broken set.
+    private func assertIndexMatchesRecount(_ policy: BalancedPolicy, _ table: DescriptorTable, machineSize: Int,
+                                           file: StaticString = #filePath, line: UInt = #line) {
+        var recount = RoutingIndex()
+        recount.rebuild(from: table)
+        XCTAssertTrue(policy.routingIndex.isCurrent(for: table), "index not current", file: file, line: line)
+        for position in 0 ..< table.count {
+            XCTAssertEqual(policy.routingIndex.cpu(listing: position), recount.cpu(listing: position), "list of #\(position)", file: file, line: line)
+            XCTAssertEqual(policy.routingIndex.isBroken(position), recount.isBroken(position), "broken #\(position)", file: file, line: line)
+        }
+        for cpu in 0 ..< machineSize {
+            XCTAssertEqual(policy.load[LogicalCPU(cpu)], recount.load[LogicalCPU(cpu)], "count of CPU \(cpu)", file: file, line: line)
+        }
+    }
+
+    /// The case the property `balancedLeavesNoDeferredMoveOnOfflineCPU`
+    /// shrank to. Two CPUs, only CPU 0 online, two descriptors on it. The
+    /// handler of #0 starts on CPU 0; CPU 1 comes online and the rebalance
+    /// defers #0's move to CPU 1; CPU 1 goes offline before #0's end of
+    /// interrupt. The down path re-aims the pending move at CPU 0 without a
+    /// write (the handler still runs), keeps its index exact without a
+    /// recount, and the end of interrupt writes CPU 0.
+    func testPendingMoveToDyingCPUIsReaimedWithoutWrite() {
+        var distributor = SimulatedDistributor()
+        let table = self.table(count: 2, targets: [0], distributor: &distributor)
+        var policy = BalancedPolicy()
+        table.withDescriptor(at: 0) { $0.status.insert(.inProgress) }
+
+        let up = policy.rebalance(from: LogicalCPU(1), up: true, online: cpus(0, 1), store: table, router: &distributor)
+        XCTAssertEqual(up.routeWrites, 0)
+        XCTAssertEqual(up.deferredMoves, 1)
+        XCTAssertTrue(table[0].status.contains(.movePending))
+        XCTAssertEqual(table[0].deferredTarget, LogicalCPU(1))
+        XCTAssertEqual(policy.rebuilds, 1)   // the first event recounts
+
+        let down = policy.rebalance(from: LogicalCPU(1), up: false, online: cpus(0), store: table, router: &distributor)
+        XCTAssertEqual(down, RebalanceOutcome(routeWrites: 0, descriptorsMoved: 1, deferredMoves: 1, descriptorsExamined: 1))
+        XCTAssertTrue(distributor.writes.isEmpty)
+        XCTAssertTrue(table[0].status.contains(.movePending))
+        XCTAssertTrue(table[0].status.contains(.inProgress))
+        XCTAssertEqual(table[0].deferredTarget, LogicalCPU(0))
+        XCTAssertEqual(table[0].effectiveTarget, LogicalCPU(0))
+        XCTAssertFalse(table[0].affinityBroken)
+        XCTAssertEqual(policy.rebuilds, 1)   // its own change: no recount
+        XCTAssertEqual(policy.load[LogicalCPU(0)], 2)
+        XCTAssertEqual(policy.load[LogicalCPU(1)], 0)
+        assertIndexMatchesRecount(policy, table, machineSize: 2)
+
+        let change = table.withDescriptor(at: 0) { descriptor -> AffinityChange in
+            descriptor.status.remove(.inProgress)
+            return AffinitySetting.completeDeferredMove(&descriptor, online: cpus(0), router: &distributor)
+        }
+        XCTAssertEqual(change, .routed(LogicalCPU(0)))
+        XCTAssertEqual(distributor.writes.count, 1)
+        XCTAssertEqual(distributor.target(of: InterruptID(32)), LogicalCPU(0))
+        XCTAssertNil(table[0].deferredTarget)
+    }
+
+    /// A pending move aimed at the dying CPU goes where the down path sends
+    /// a descriptor routed there: the least loaded online CPU of its mask,
+    /// else the least loaded online CPU with the affinity marked broken.
+    /// CPUs 0, 1, 2 online; #0 in progress on CPU 0 with its move deferred
+    /// to CPU 1 by set-affinity; #1 and #2 on CPU 2, #3 on CPU 0. CPU 1 goes
+    /// offline: counts 1 (CPU 0) and 2 (CPU 2).
+    func testPendingMoveToDyingCPUFollowsItsMask() {
+        let cases: [(mask: CPUMask, target: Int, broken: Bool, atEndOfInterrupt: AffinityChange)] = [
+            // Every CPU: the least loaded online one.
+            (CPUMask.all(upTo: CPUMask.capacity), 0, false, .routed(LogicalCPU(0))),
+            // CPUs 1 and 2: CPU 2, the mask's only online CPU, although CPU 0 has fewer.
+            (cpus(1, 2), 2, false, .routed(LogicalCPU(2))),
+            // CPU 1 only: none of the mask online, the least loaded online CPU, broken.
+            (cpus(1), 0, true, .routedOutsideMask(LogicalCPU(0))),
+        ]
+        for (mask, target, broken, atEndOfInterrupt) in cases {
+            let context = "mask \(mask.braced)"
+            var distributor = SimulatedDistributor()
+            let table = self.table(count: 4, targets: [0, 2, 2, 0], distributor: &distributor)
+            table.withDescriptor(at: 0) { $0.status.insert(.inProgress) }
+            let deferred = table.withDescriptor(at: 0) { descriptor in
+                AffinitySetting.setAffinity(&descriptor, to: mask, online: cpus(0, 1, 2),
+                                            choose: { $0.contains(LogicalCPU(1)) ? LogicalCPU(1) : nil }, router: &distributor)
+            }
+            XCTAssertEqual(deferred, .deferred(LogicalCPU(1)), context)
+            var policy = BalancedPolicy()
+
+            let down = policy.rebalance(from: LogicalCPU(1), up: false, online: cpus(0, 2), store: table, router: &distributor)
+            XCTAssertEqual(down.routeWrites, 0, context)
+            XCTAssertEqual(down.descriptorsMoved, 1, context)
+            XCTAssertEqual(down.deferredMoves, 1, context)
+            XCTAssertEqual(down.brokenAffinities, broken ? 1 : 0, context)
+            XCTAssertTrue(distributor.writes.isEmpty, context)
+            XCTAssertEqual(table[0].deferredTarget, LogicalCPU(target), context)
+            XCTAssertEqual(table[0].affinityBroken, broken, context)
+            XCTAssertEqual(table[0].requestedAffinity, mask, context)
+            assertIndexMatchesRecount(policy, table, machineSize: 3)
+
+            let change = table.withDescriptor(at: 0) { descriptor -> AffinityChange in
+                descriptor.status.remove(.inProgress)
+                return AffinitySetting.completeDeferredMove(&descriptor, online: cpus(0, 2), router: &distributor)
+            }
+            XCTAssertEqual(change, atEndOfInterrupt, context)
+            XCTAssertEqual(distributor.target(of: InterruptID(32)), LogicalCPU(target), context)
+        }
+    }
+
     /// Masks that make the global balance impossible: six descriptors
     /// limited to CPUs 0 and 1, all on CPU 0, and six limited to CPU 2.
     /// Counts 6, 0, 6 can at best become 3, 3, 6: the balancing passes stop

@@ -20,7 +20,12 @@
 /// Both directions skip descriptors that are not movable or have a move
 /// pending, write nothing for descriptors that stay, and defer the move of
 /// an in-progress descriptor to its end of interrupt (its count moves at
-/// once).
+/// once). One exception on the way down: a pending move aimed at the dying
+/// CPU (its handler running on another CPU) is re-aimed, still deferred and
+/// without a write, at the CPU chosen as for a descriptor routed to the
+/// dying CPU, so that no pending move points at an offline CPU between the
+/// offline and the end of interrupt. The patch (and `SeedPolicy`) leaves it
+/// aimed at the dead CPU until the end of interrupt picks another.
 ///
 /// Cost: the policy keeps a `RoutingIndex` (per-CPU lists of movable
 /// descriptors and their counts), so it visits only what it may move: on the
@@ -148,8 +153,32 @@ public struct BalancedPolicy: RebalancePolicy {
 
     // MARK: Down
 
-    /// Moves every eligible descriptor on the dying CPU's list; returns
-    /// whether a descriptor was found on the list that does not belong there.
+    /// Whether `descriptor` has a pending move aimed at `dyingCPU`: deferred
+    /// there while its handler ran on another CPU, not yet written. Left
+    /// alone, it would point at an offline CPU until its end of interrupt.
+    @inline(__always)
+    private static func reaimsPendingMove(_ descriptor: InterruptDescriptor, dyingCPU: LogicalCPU) -> Bool {
+        descriptor.isMovable && descriptor.status.contains(.movePending) && descriptor.deferredTarget == dyingCPU
+    }
+
+    /// Aims `descriptor`'s pending move at `cpu` instead. No router write:
+    /// the handler is still running, and `AffinitySetting.completeDeferredMove`
+    /// writes the route at its end of interrupt, as for any deferred move.
+    ///
+    /// - Precondition: the caller holds the descriptor's lock, `cpu` is online.
+    @inline(__always)
+    private static func reaimPendingMove(_ descriptor: inout InterruptDescriptor, to cpu: LogicalCPU) -> AffinityChange {
+        descriptor.deferredTarget = cpu
+        return .deferred(cpu)
+    }
+
+    /// Moves every eligible descriptor on the dying CPU's list, and re-aims
+    /// every pending move aimed at it (`reaimsPendingMove`); returns whether a
+    /// descriptor was found on the list that does not belong there.
+    ///
+    /// The destination is the same for both: the least loaded online CPU of
+    /// the requested mask, else the least loaded online CPU with
+    /// `affinityBroken` set.
     private mutating func rebalanceDown<Store: DescriptorStore, Router: InterruptRouter>(
         dyingCPU: LogicalCPU,
         online: CPUMask,
@@ -166,7 +195,8 @@ public struct BalancedPolicy: RebalancePolicy {
                 guard RoutingState(descriptor).isListed(on: dyingCPU) else {
                     return .drifted
                 }
-                guard BalancedPolicy.isEligible(descriptor) else {
+                let reaim = BalancedPolicy.reaimsPendingMove(descriptor, dyingCPU: dyingCPU)
+                guard reaim || BalancedPolicy.isEligible(descriptor) else {
                     return .skipped
                 }
                 let wasBroken = descriptor.affinityBroken
@@ -180,7 +210,9 @@ public struct BalancedPolicy: RebalancePolicy {
                     descriptor.affinityBroken = true
                     newlyBroken = !wasBroken
                 }
-                let change = AffinitySetting.retarget(&descriptor, to: target, router: &router)
+                let change = reaim
+                    ? BalancedPolicy.reaimPendingMove(&descriptor, to: target)
+                    : AffinitySetting.retarget(&descriptor, to: target, router: &router)
                 return .moved(change, to: target, broken: descriptor.affinityBroken)
             }
             let step = record(visited, at: position, outcome: &outcome)

@@ -9,6 +9,13 @@
 /// through set-affinity with that one CPU as its mask, so its requested mask
 /// becomes that CPU and the router is written even when the target is the
 /// same as before. On a CPU coming up every eligible descriptor is re-spread.
+///
+/// The patch's gap, kept here on purpose: a descriptor whose move was
+/// deferred to a CPU (its handler running on another) is skipped when that
+/// CPU goes down, so its pending move stays aimed at an offline CPU until
+/// its end of interrupt, where `AffinitySetting.completeDeferredMove` falls
+/// back to an online CPU. Nothing is misrouted meanwhile, but the kernel's
+/// invariant check reports it; `BalancedPolicy` re-aims such moves.
 public struct SeedPolicy: RebalancePolicy {
     /// Xen's `static int cpu_next`: the CPU picked last. Starts at 0, so the
     /// first pick is the first online CPU after CPU 0.
