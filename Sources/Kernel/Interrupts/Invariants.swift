@@ -4,7 +4,8 @@
 /// Each violation prints one `FAIL:` line; the functions return how many.
 enum Invariants {
     /// No interrupt with a handler of ours (and not a guest's) is routed to
-    /// a CPU that is not online; no deferred move points at one; every
+    /// a CPU that is not online; no deferred move points at one (balanced
+    /// policy); every
     /// guest-bound interrupt's `GICD_IROUTER` is as set at boot.
     static func checkRouting() -> Int {
         let machine = Machine.current!
@@ -28,7 +29,10 @@ enum Invariants {
                     out.write(" to a cpu that is not online")
                 }
             }
-            if let deferred = descriptor.deferredTarget, !online.contains(deferred) {
+            // The seed policy keeps the patch's gap here (a pending move
+            // aimed at a CPU that then went offline is fixed only at its
+            // end of interrupt, safely); the balanced policy re-aims it.
+            if let deferred = descriptor.deferredTarget, !online.contains(deferred), !Demonstration.isSeed {
                 failures += 1
                 Console.line { out in
                     out.write("FAIL: INTID ")

@@ -1,0 +1,80 @@
+"""QEMU checks for reliability: the stress test (random hotplug under an
+interrupt storm with concurrent set-affinity from other CPUs) and every
+PSCI fault, each with its message and the consistent state after it."""
+import re
+
+from harness import boot, expect, expect_status
+
+SUMMARY = re.compile(r"stress: seed (\d+), (\d+) events \((\d+) offline, (\d+) online, (\d+) concurrent set-affinity\), "
+                     r"interrupts fired (\d+), handled (\d+), balance checked (\d+) times, violations (\d+)")
+
+
+def stress(smp, policy, events, seed):
+    result = boot(SMP=smp, POLICY=policy, APPEND="-- stress %d %d; check; exit 0" % (seed, events), timeout=600)
+    expect_status(result, 0)
+    summary = SUMMARY.search(result.output)
+    expect(summary, "no stress summary:\n" + "\n".join(result.lines()[-10:]))
+    (_, count, offline, online, concurrent, fired, handled, balance, violations) = map(int, summary.groups())
+    expect(count == events and offline + online == events, "events do not add up: %r" % (summary.groups(),))
+    expect(fired == handled and fired > events, "fired %d, handled %d" % (fired, handled))
+    expect(violations == 0, "%d violations" % violations)
+    expect(concurrent > events // 5, "too few concurrent set-affinity requests: %d" % concurrent)
+    if policy == "balanced":
+        expect(balance > 0, "the balance bound was never checked")
+    expect("check: ok (0 violations)" in result.output, "invariants did not hold after the run")
+    expect("WATCHDOG" not in result.output and "FAIL" not in result.output, "a check failed")
+
+
+def stress_2000_events_smp8_balanced():
+    stress(8, "balanced", 2000, 1)
+
+
+def stress_500_events_smp8_seed():
+    stress(8, "seed", 500, 2)
+
+
+def stress_500_events_smp20_el2():
+    result = boot(SMP=20, EL=2, APPEND="-- stress 3 500; exit 0", timeout=600)
+    expect_status(result, 0)
+    expect("violations 0" in result.output, "violations at EL2, -smp 20")
+
+
+# (fault, expected message on cpu-online/offline of cpu 2, cpus-table line for cpu 2 afterwards)
+FAULT_SESSION = "cpu-offline 2\ncpu-online 2\ncpu-online 1\ncpus\ncheck\nfire 224 3\ncpu-offline 2\ncpu-online 2\ncheck\nexit 0\n"
+
+
+def psci_fault(fault, message, cpu2_after_fault):
+    result = boot(APPEND="console psci-fault=%s" % fault, stdin=FAULT_SESSION, timeout=60)
+    expect_status(result, 0)
+    expect(message in result.output, "%s: expected %r; output ends:\n%s"
+           % (fault, message, "\n".join(result.lines()[-30:])))
+    table = result.output[result.output.index("cpu0> cpus"):]
+    expect(re.search(cpu2_after_fault, table, re.M), "%s: cpu 2's state afterwards is not %r" % (fault, cpu2_after_fault))
+    expect(result.output.count("check: ok (0 violations)") == 2, "%s: invariants did not hold" % fault)
+    expect("INTID 224: fired 3, handled 3" in result.output, "%s: interrupts were not delivered after" % fault)
+    expect(re.search(r"^cpu 2 online \(AFFINITY_INFO confirms\)", result.output, re.M),
+           "%s: cpu 2 could not be brought online afterwards" % fault)
+
+
+def psci_cpu_on_invalid_parameters():
+    psci_fault("cpu-on-bad-mpidr", "error: cpu-online 2: PSCI CPU_ON returned INVALID_PARAMETERS",
+               r"^\s+2  offline\s+OFF")
+
+
+def psci_cpu_on_already_on():
+    psci_fault("cpu-on-online", "error: cpu-online 1: PSCI CPU_ON returned ALREADY_ON", r"^\s+1  online\s+ON")
+
+
+def psci_cpu_does_not_announce():
+    psci_fault("silent-start", "error: cpu-online 2: cpu 2 did not announce itself within 1000 ms; "
+               "it was sent back to OFF (AFFINITY_INFO confirms)", r"^\s+2  offline\s+OFF")
+
+
+def psci_affinity_info_never_off():
+    psci_fault("affinity-info-stuck", "error: cpu-offline 2: cpu 2 did not reach OFF within 1000 ms "
+               "(AFFINITY_INFO said ON); it left the online mask and its interrupts were moved", r"^\s+2  online\s+ON")
+
+
+CHECKS = [stress_2000_events_smp8_balanced, stress_500_events_smp8_seed, stress_500_events_smp20_el2,
+          psci_cpu_on_invalid_parameters, psci_cpu_on_already_on, psci_cpu_does_not_announce,
+          psci_affinity_info_never_off]
