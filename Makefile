@@ -71,7 +71,7 @@ RUN = IMAGE=$(BOOT_IMAGE) SMP=$(SMP) EL=$(EL) MEMORY=$(MEMORY) \
 RUN_CONSOLE := IMAGE=$(IMAGE) SMP=$(SMP) EL=$(EL) MEMORY=$(MEMORY) \
 	IMAGE_ARGS="policy=$(POLICY) console $(APPEND)$(if $(SCENARIO), -- $(SCENARIO))" QEMUFLAGS="$(QEMUFLAGS)" scripts/qemu.sh
 
-.PHONY: all run console stress debug test deps clean
+.PHONY: all run console stress debug bench test deps clean
 
 all: $(IMAGE)
 
@@ -124,11 +124,20 @@ debug: deps $(IMAGE)
 
 debug: GDB_STUB := -s -S
 
+# The rebalance measured in QEMU (-icount) and on the host; tables printed
+# and written to BENCHMARKS.md.
+bench: deps $(IMAGE)
+	python3 scripts/bench.py
+
 test: deps
+	@date +%s > build-test-started
 	swift test
 	$(MAKE) $(IMAGE) $(BUILD)/image-low.elf
 	$(MAKE) HOTPLUG=0 all
 	python3 Tests/qemu/run_checks.py
+	@mkdir -p build && echo $$(( $$(date +%s) - $$(cat build-test-started) )) > build/test-wall-seconds && rm -f build-test-started
+	@echo "make test: $$(cat build/test-wall-seconds) s"
+
 
 clean:
 	rm -rf build .build

@@ -52,6 +52,7 @@ ARCH_WRITE_REGISTER(icc_igrpen1, icc_igrpen1_el1)
 ARCH_READ_REGISTER(icc_iar1, icc_iar1_el1)
 ARCH_WRITE_REGISTER(icc_eoir1, icc_eoir1_el1)
 ARCH_WRITE_REGISTER(icc_sgi1r, icc_sgi1r_el1)
+ARCH_WRITE_REGISTER(counter_control, cntkctl_el1)
 
 /* Translation regime (Arm ARM D8). */
 ARCH_WRITE_REGISTER(mair, mair_el1)

@@ -13,12 +13,26 @@ struct Deadline {
         arch_read_counter() >= counterValue
     }
 
-    /// Polls `condition` until it holds (true) or the deadline passes (false).
+    /// Polls `condition` until it holds (true) or the deadline passes
+    /// (false), sleeping in WFE between polls: the generic timer's event
+    /// stream (`enableEventStream`) wakes the CPU every 16 µs or so, and so
+    /// does any SEV, so a waiting CPU executes almost nothing — which keeps
+    /// emulated CPUs from starving each other and keeps `-icount` figures
+    /// about the CPU being measured.
     static func wait(milliseconds: UInt64, until condition: () -> Bool) -> Bool {
         let deadline = Deadline(milliseconds: milliseconds)
         while !condition() {
             if deadline.hasPassed { return condition() }
+            arch_wait_for_event()
         }
         return true
+    }
+
+    /// `CNTKCTL_EL1`: EVNTEN with EVNTI = 9, an event each time bit 9 of
+    /// the virtual counter flips (every 1024 ticks; Arm ARM D11.2.3), plus
+    /// EL0PCTEN/EL0VCTEN left clear. Each CPU sets it on its way up.
+    static func enableEventStream() {
+        arch_write_counter_control(1 << 2 | 9 << 4)
+        arch_isb()
     }
 }

@@ -67,6 +67,12 @@ enum Hotplug {
         return .success(())
     }
 
+    /// Per CPU: virtual-counter ticks its last offline path took, from
+    /// taking the request to just before CPU_OFF (written by that CPU).
+    nonisolated(unsafe) static var offlinePathTicks = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
+    /// Ticks the last online rebalance took, on the controlling CPU.
+    nonisolated(unsafe) static var onlineRebalanceTicks: UInt64 = 0
+
     /// Per CPU: an INTID (+1; 0 for none) the dying CPU makes pending on
     /// itself once its interrupts are masked, before the migration — the
     /// "nothing lost" probe of the checks.
@@ -134,7 +140,9 @@ enum Hotplug {
     /// The online notification, on the controlling CPU, once `cpu` is up.
     static func cpuCameUp(_ cpu: LogicalCPU) {
         if systemActive {
+            let started = arch_read_counter()
             InterruptMigration.cpuCameUp(cpu)
+            onlineRebalanceTicks = arch_read_counter() &- started
         }
     }
 

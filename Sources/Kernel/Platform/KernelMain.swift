@@ -74,6 +74,11 @@ func kernelMain(_ entryLevel: UInt64) -> UInt32 {
         return 2
     }
 
+    if commandLine.contains(word: "bench") {
+        OwnedInterrupts.claim()
+        return Benchmark.run(seed: 1) ? 0 : 1
+    }
+
     let interactive = commandLine.contains(word: "console")
     if interactive || !commandLine.script.isEmpty {
         // The console: the kernel's interrupts claimed and spread, then the
@@ -101,6 +106,8 @@ private func bringUpSystem() -> Bool {
     let slots = InterruptSlots(machine.distributor.type)
     CPUs.setUp(count: machine.cpuCount)
     Hotplug.dyingProbes = AtomicTable(count: machine.cpuCount)
+    Hotplug.offlinePathTicks = UnsafeMutablePointer<UInt64>.allocate(capacity: machine.cpuCount)
+    Hotplug.offlinePathTicks.initialize(repeating: 0, count: machine.cpuCount)
     InterruptDescriptors.store = LockedDescriptorStore(layout: SharedInterruptLayout(machine.distributor.type))
     InterruptCounters.setUp(cpuCount: machine.cpuCount, slots: slots)
     SharedInterrupts.setUp(slots: slots)

@@ -12,6 +12,7 @@ enum CPULifecycle {
     static func join(_ cpu: LogicalCPU) -> Bool {
         let machine = Machine.current!
         arch_write_tpidr(UInt64(cpu.index))
+        Deadline.enableEventStream()
         guard let redistributor = Redistributor(serving: machine.affinity(of: cpu), in: machine.platform.gic) else {
             Console.line { out in
                 out.write("error: cpu ")
@@ -89,6 +90,7 @@ enum CPULifecycle {
     /// CPU_OFF fails, with the CPU back online.
     static func goOffline(_ cpu: LogicalCPU) {
         let machine = Machine.current!
+        let started = arch_read_counter()
         arch_mask_interrupts()
         CPUInterface.disableGroup1()
         let probe = Hotplug.dyingProbes.exchange(cpu.index, 0)
@@ -107,7 +109,9 @@ enum CPULifecycle {
                 out.write(": GICR_WAKER.ChildrenAsleep did not set")
             }
         }
+        Hotplug.offlinePathTicks[cpu.index] = arch_read_counter() &- started
         CPUs.setState(.offline, of: cpu)
+        arch_send_event()
         let result = machine.psci.cpuOff()
         // Only reached if CPU_OFF failed: rejoin and report.
         Hotplug.recordFailure(.psci(.cpuOff, result), cpu: cpu)

@@ -28,7 +28,6 @@ struct Distributor {
     func initialize(routingTo bootCPU: MPIDRAffinity) -> Bool {
         registers.write32(DistributorRegister.GICD_CTLR, 0)
         guard waitForRegisterWrite() else { return false }
-        let target = RoutingTarget(affinity: bootCPU).registerValue
         forEachSharedInterrupt { id in
             let (offset, bit) = DistributorRegister.bitRegister(base: .GICD_ICENABLER, for: id)
             registers.write32(offset, 1 << bit)
@@ -36,7 +35,7 @@ struct Distributor {
             registers.write32(pendingOffset, 1 << bit)
             setGroup1(id)
             registers.writeByte(DistributorRegister.priorityOffset(for: id), Distributor.defaultPriority)
-            registers.write64(DistributorRegister.routerOffset(for: id), target)
+            route(id, to: bootCPU)
         }
         guard waitForRegisterWrite() else { return false }
         registers.write32(DistributorRegister.GICD_CTLR, DistributorControl.ARE | DistributorControl.EnableGrp1)
@@ -113,10 +112,16 @@ struct Distributor {
         return registers.read32(offset) & 1 << bit != 0
     }
 
-    /// Routes `id` to the one CPU with `affinity`: one `GICD_IROUTER` write.
+    /// Routes `id` to the one CPU with `affinity`: one `GICD_IROUTER` write,
+    /// counted in `routerWrites` (every such write the kernel makes goes
+    /// through here, so the count can be checked against QEMU's own trace).
     func route(_ id: InterruptID, to affinity: MPIDRAffinity) {
         registers.write64(DistributorRegister.routerOffset(for: id), RoutingTarget(affinity: affinity).registerValue)
+        Distributor.routerWrites.increment(0)
     }
+
+    /// Every `GICD_IROUTER` write since boot.
+    nonisolated(unsafe) static var routerWrites = AtomicTable(count: 1)
 
     /// The routing register as the GIC holds it: the witness every check
     /// uses, never the descriptor table.
