@@ -83,6 +83,8 @@ enum Stress {
         let firedBefore = totalFired()
         let handledBefore = totalHandled()
         var heartbeats: [UInt32] = Array(repeating: 0, count: machine.cpuCount)
+        InterruptMigration.printsNotes = false
+        defer { InterruptMigration.printsNotes = true }
 
         for event in 1 ... events {
             let online = CPUs.online

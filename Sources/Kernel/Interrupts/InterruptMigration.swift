@@ -23,6 +23,9 @@ enum InterruptMigration {
 
     /// The policy in force; guarded by `routingLock`.
     nonisolated(unsafe) static var policy = Policy()
+    /// Whether to print a note when affinities break or are restored (off
+    /// during a stress run, whose summary counts instead).
+    nonisolated(unsafe) static var printsNotes = true
     /// What the last rebalance did.
     nonisolated(unsafe) static var lastOutcome = RebalanceOutcome()
 
@@ -88,19 +91,24 @@ enum InterruptMigration {
     }
 
     private static func rebalance(from cpu: LogicalCPU, up: Bool) {
+        interruptMigrationRebalance(UInt32(cpu.index), up ? 1 : 0)
+    }
+
+    /// The body of every rebalance; see `interrupt_migration_rebalance`.
+    fileprivate static func rebalanceNow(from cpu: LogicalCPU, up: Bool) {
         routingLock.withLock {
             var router = GICRouter()
             lastOutcome = policy.rebalance(from: cpu, up: up, online: CPUs.online,
                                            store: InterruptDescriptors.store, router: &router)
         }
-        if lastOutcome.brokenAffinities > 0 {
+        if printsNotes && lastOutcome.brokenAffinities > 0 {
             Console.line { out in
                 out.write("note: ")
                 out.decimal(lastOutcome.brokenAffinities)
                 out.write(" interrupt(s) routed outside their requested affinity: none of its cpus is online")
             }
         }
-        if lastOutcome.restoredAffinities > 0 {
+        if printsNotes && lastOutcome.restoredAffinities > 0 {
             Console.line { out in
                 out.write("note: ")
                 out.decimal(lastOutcome.restoredAffinities)
@@ -108,6 +116,15 @@ enum InterruptMigration {
             }
         }
     }
+}
+
+/// Every rebalance passes through this C-named function, so a debugger can
+/// stop on it by name: `break interrupt_migration_rebalance` (arguments: the
+/// CPU, and 1 for up / 0 for down).
+@_silgen_name("interrupt_migration_rebalance")
+@inline(never)
+func interruptMigrationRebalance(_ cpu: UInt32, _ up: UInt32) {
+    InterruptMigration.rebalanceNow(from: LogicalCPU(Int(cpu)), up: up != 0)
 }
 
 /// Whether `bytes` spell `word` exactly.
