@@ -107,9 +107,10 @@ run: deps $(BOOT_IMAGE)
 console: deps $(IMAGE)
 	@$(RUN_CONSOLE)
 
-# A long stress run: 20,000 random events at -smp 20 unless told otherwise.
+# A long stress run: 20,000 random events at -smp 20 unless told otherwise,
+# with text streaming into the UART all along.
 stress: deps $(IMAGE)
-	@QEMU_PRINT=1 IMAGE=$(IMAGE) SMP=$(if $(filter command line,$(origin SMP)),$(SMP),20) EL=$(EL) MEMORY=$(MEMORY) \
+	@yes 'uart traffic during the stress run' | QEMU_PRINT=1 IMAGE=$(IMAGE) SMP=$(if $(filter command line,$(origin SMP)),$(SMP),20) EL=$(EL) MEMORY=$(MEMORY) \
 		IMAGE_ARGS="policy=$(POLICY) -- stress $(SEED) $(EVENTS); exit 0" QEMUFLAGS="$(QEMUFLAGS)" scripts/qemu.sh \
 		|| { status=$$?; echo "image exit status $$status" >&2; exit $$status; }
 

@@ -6,15 +6,19 @@ import re
 from harness import boot, expect, expect_status
 
 SUMMARY = re.compile(r"stress: seed (\d+), (\d+) events \((\d+) offline, (\d+) online, (\d+) concurrent set-affinity\), "
-                     r"interrupts fired (\d+), handled (\d+), balance checked (\d+) times, violations (\d+)")
+                     r"interrupts fired (\d+), handled (\d+), uart bytes (\d+), balance checked (\d+) times, "
+                     r"violations (\d+)")
 
 
 def stress(smp, policy, events, seed):
-    result = boot(SMP=smp, POLICY=policy, APPEND="-- stress %d %d; check; exit 0" % (seed, events), timeout=600)
+    traffic = "uart traffic during the stress test\n" * 20000
+    result = boot(SMP=smp, POLICY=policy, APPEND="-- stress %d %d; check; exit 0" % (seed, events), stdin=traffic,
+                  timeout=600)
     expect_status(result, 0)
     summary = SUMMARY.search(result.output)
     expect(summary, "no stress summary:\n" + "\n".join(result.lines()[-10:]))
-    (_, count, offline, online, concurrent, fired, handled, balance, violations) = map(int, summary.groups())
+    (_, count, offline, online, concurrent, fired, handled, uart, balance, violations) = map(int, summary.groups())
+    expect(uart > 1000, "only %d bytes arrived on the UART during the run" % uart)
     expect(count == events and offline + online == events, "events do not add up: %r" % (summary.groups(),))
     expect(fired == handled and fired > events, "fired %d, handled %d" % (fired, handled))
     expect(violations == 0, "%d violations" % violations)

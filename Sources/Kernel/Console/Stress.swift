@@ -4,6 +4,8 @@ import Synchronization
 /// storm, with set-affinity requests carried out by other CPUs while the
 /// hotplug runs. The seed names the run exactly (`SplitMix64`).
 ///
+/// Bytes arriving on the UART (`make stress` pipes text into QEMU) are
+/// received by its interrupt wherever it is routed and counted here.
 /// During each event every online CPU but the console's fires test SPIs
 /// from its idle loop (`GICD_ISPENDR`, one firing in flight per INTID, see
 /// `SharedInterrupts.inFlight`). After each event the storm pauses, the
@@ -64,6 +66,9 @@ enum Stress {
         var affinityChanges = 0
         var violations = 0
         var balanceChecks = 0
+        /// Bytes that arrived on the UART (through its receive interrupt,
+        /// wherever it was routed) during the run.
+        var uartBytes = 0
         /// Whether the balance bound is owed: true from the start (the
         /// spread) and after any online event with every mask default (the
         /// up path balances fully); false once a mask is narrowed (an
@@ -136,6 +141,7 @@ enum Stress {
                 }
             }
             stopStorm()
+            while ConsoleInput.read() != nil { tally.uartBytes += 1 }
             tally.violations += drainAndCheck(event: event, tally: &tally)
             tally.violations += watchdog(heartbeats: heartbeats, except: target)
             if event % 250 == 0 || event == events {
@@ -170,6 +176,8 @@ enum Stress {
             out.decimal(fired)
             out.write(", handled ")
             out.decimal(handled)
+            out.write(", uart bytes ")
+            out.decimal(tally.uartBytes)
             out.write(", balance checked ")
             out.decimal(tally.balanceChecks)
             out.write(" times, violations ")
