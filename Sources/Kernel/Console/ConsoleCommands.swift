@@ -164,7 +164,7 @@ enum ConsoleCommands {
     /// The invariants of the rebalance, now.
     static func check() -> Bool {
         var failures = Invariants.checkRouting() + Invariants.checkDelivery()
-        if InterruptMigration.policyName.utf8Start[0] == UInt8(ascii: "b") && Invariants.allMasksDefault() {
+        if InterruptMigration.isBalanced && Invariants.allMasksDefault() {
             failures += Invariants.checkBalance()
         }
         Console.line { out in

@@ -254,7 +254,7 @@ enum Stress {
             }
         }
         failures += Invariants.checkDelivery() + Invariants.checkRouting()
-        if InterruptMigration.policyName.utf8Start[0] == UInt8(ascii: "b") && tally.balanceOwed && Invariants.allMasksDefault() {
+        if InterruptMigration.isBalanced && tally.balanceOwed && Invariants.allMasksDefault() {
             tally.balanceChecks += 1
             failures += Invariants.checkBalance()
         }

@@ -61,7 +61,7 @@ enum InterruptAffinity {
     /// driver picks.
     static func set(_ id: InterruptID, to mask: CPUMask) -> Result<AffinityChange, Refusal> {
         guard isImplemented(id) else { return .failure(.notImplemented(id)) }
-        let balanced = InterruptMigration.policyName.utf8Start[0] == UInt8(ascii: "b")
+        let balanced = InterruptMigration.isBalanced
         let change: AffinityChange? = InterruptMigration.routingLock.withLock {
             var load = balanced ? Invariants.load() : CPULoad()
             let online = CPUs.online

@@ -35,6 +35,15 @@ enum InterruptCounters {
         return total
     }
 
+    /// Waits (bounded) until `id` has been handled more than `before` times
+    /// in all, then a little longer so that a duplicate delivery would show,
+    /// and returns how many times it was handled since `before`.
+    static func settle(_ id: InterruptID, after before: Int) -> Int {
+        _ = Deadline.wait(milliseconds: 500) { handledCount(id) > before }
+        _ = Deadline.wait(milliseconds: 2) { false }
+        return handledCount(id) - before
+    }
+
     static func recordFired(_ id: InterruptID) {
         guard let slot = slots.slot(of: id) else { return }
         fired.increment(slot)

@@ -41,6 +41,24 @@ enum InterruptMigration {
         #endif
     }
 
+    /// Whether the balanced policy is in force (false when compiled out).
+    static var isBalanced: Bool {
+        #if HOTPLUG_DISABLED
+        return false
+        #else
+        return policy.kind == .balanced
+        #endif
+    }
+
+    /// Whether the seed policy (the patch's) is in force.
+    static var isSeed: Bool {
+        #if HOTPLUG_DISABLED
+        return false
+        #else
+        return policy.kind == .seed
+        #endif
+    }
+
     /// The seed policy's round-robin cursor (the patch's `cpu_next`), so a
     /// reference model can start from the same state; 0 when compiled out.
     static var seedCursor: Int {

@@ -3,8 +3,9 @@
 /// storage.
 ///
 /// Options: `policy=seed|balanced`; `console` (a prompt on the UART after
-/// the script); `test-fault` (a deliberate data abort: the test of the fault
-/// path). The script is everything after the first `--` word, e.g.
+/// the script); `bench` (the benchmark job); `platform-only` (the platform
+/// check without the demonstration); `psci-fault=NAME` (see `PSCIFault`);
+/// `test-fault` (a deliberate data abort: the test of the fault path). The script is everything after the first `--` word, e.g.
 /// `policy=seed -- cpu-offline 2; irqs; exit 0`.
 struct KernelCommandLine {
     /// The options, without the image name.

@@ -29,7 +29,7 @@ enum Demonstration {
         guard InterruptMigration.isCompiledIn else { return runCompiledOut() }
 
         var run = Run(model: nil)
-        if isSeed {
+        if InterruptMigration.isSeed {
             var model = PatchReferenceModel(snapshotOf: store)
             model.cpuNext = InterruptMigration.seedCursor
             run.model = model
@@ -53,10 +53,6 @@ enum Demonstration {
             out.write(" failed checks")
         }
         return run.failures
-    }
-
-    static var isSeed: Bool {
-        InterruptMigration.policyName.utf8Start[0] == UInt8(ascii: "s")
     }
 
     /// One pass through the events, with its tallies and, for the seed
@@ -119,9 +115,7 @@ enum Demonstration {
         /// The interrupt made pending on the dying CPU, interrupts masked,
         /// must be handled exactly once, and not by the dying CPU.
         mutating func checkProbe(_ probe: InterruptID, dyingCPU: LogicalCPU, handledBefore: Int, handledByDyingBefore: Int) {
-            _ = Deadline.wait(milliseconds: 500) { InterruptCounters.handledCount(probe) > handledBefore }
-            _ = Deadline.wait(milliseconds: 2) { false }   // room for a duplicate to show
-            let handled = InterruptCounters.handledCount(probe) - handledBefore
+            let handled = InterruptCounters.settle(probe, after: handledBefore)
             let handledByDying = InterruptCounters.handledCount(probe, on: dyingCPU) - handledByDyingBefore
             if handled != 1 || handledByDying != 0 {
                 failures += 1
@@ -192,7 +186,7 @@ enum Demonstration {
                 out.decimal(spread.min)
                 out.write("..")
                 out.decimal(spread.max)
-                out.write(isSeed ? ", routing = the patch's reference model)" : ", writes = lower bound)")
+                out.write(InterruptMigration.isSeed ? ", routing = the patch's reference model)" : ", writes = lower bound)")
             }
         }
 

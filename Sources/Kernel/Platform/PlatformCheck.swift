@@ -91,10 +91,7 @@ enum PlatformCheck {
                 let beforeHere = InterruptCounters.handledCount(id, on: cpu)
                 InterruptCounters.recordFired(id)
                 distributor.setPending(id)
-                _ = Deadline.wait(milliseconds: 200) { InterruptCounters.handledCount(id) > before }
-                // Give a duplicate delivery the chance to show itself.
-                _ = Deadline.wait(milliseconds: 2) { false }
-                let total = InterruptCounters.handledCount(id) - before
+                let total = InterruptCounters.settle(id, after: before)
                 let here = InterruptCounters.handledCount(id, on: cpu) - beforeHere
                 if total != 1 || here != 1 {
                     failures += 1
