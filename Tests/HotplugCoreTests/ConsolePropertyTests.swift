@@ -7,20 +7,6 @@ import PropertyBased
 import Testing
 @testable import HotplugCore
 
-/// A small seeded generator (SplitMix64): the property inputs are plain
-/// integers, which shrink, and everything random inside a case is derived
-/// from them.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Checks a parse result: an error's message is one line of printable ASCII
 /// starting `error: `; a command's own text parses back to it.
@@ -107,7 +93,7 @@ private struct CommandRecipe: Sendable, CustomStringConvertible {
 
     /// A non-empty mask of CPUs below `cpuCount`: sparse, dense or runs.
     static func mask(_ seed: UInt64, cpuCount: Int) -> CPUMask {
-        var rng = SplitMix64(state: seed)
+        var rng = SplitMix64(seed: seed)
         var mask = CPUMask()
         switch seed % 3 {
         case 0:
@@ -149,7 +135,7 @@ private let commandRecipes = zip(
 /// numbers, the optional argument spelt out or left to its default, a
 /// trailing comment. Parses to `command` all the same.
 private func noisyText(_ command: ConsoleCommand, seed: UInt64) -> [UInt8] {
-    var rng = SplitMix64(state: seed)
+    var rng = SplitMix64(seed: seed)
     func blanks(atLeastOne: Bool) -> String {
         let choices = [" ", "\t", "  ", " \t "]
         let count = Int(rng.next() % 3) + (atLeastOne ? 1 : 0)
@@ -200,7 +186,7 @@ private func noisyText(_ command: ConsoleCommand, seed: UInt64) -> [UInt8] {
 
 /// One random change to a line, to make near misses of valid commands.
 private func mutate(_ line: [UInt8], seed: UInt64, cpuCount: Int) -> [UInt8] {
-    var rng = SplitMix64(state: seed)
+    var rng = SplitMix64(seed: seed)
     var line = line
     let interesting = Array(" \t#;,-x0123456789aAfFzZ".utf8) + [0x00, 0x0A, 0x0D, 0x1B, 0x7F, 0x80, 0xC3, 0xFF]
     func randomByte() -> UInt8 {

@@ -280,10 +280,10 @@ final class DeviceTreeTests: XCTestCase {
         var rejected = 0
         for _ in 0 ..< 2000 {
             var damaged = blob
-            for _ in 0 ... random.next(below: 4) {
-                let offset = header.structureOffset + random.next(below: header.structureSize)
+            for _ in 0 ... random.below(4) {
+                let offset = header.structureOffset + random.below(header.structureSize)
                 // Small values hit the token numbers and lengths more often.
-                damaged[offset] = random.next(below: 2) == 0 ? UInt8(random.next(below: 10)) : UInt8(random.next(below: 256))
+                damaged[offset] = random.below(2) == 0 ? UInt8(random.below(10)) : UInt8(random.below(256))
             }
             if survivesEverything(damaged) { accepted += 1 } else { rejected += 1 }
         }
@@ -299,8 +299,8 @@ final class DeviceTreeTests: XCTestCase {
             var random = SplitMix64(seed: 0xD7B)
             for _ in 0 ..< 1000 {
                 var damaged = blob
-                for _ in 0 ... random.next(below: 4) {
-                    damaged[random.next(below: blob.count)] = UInt8(random.next(below: 256))
+                for _ in 0 ... random.below(4) {
+                    damaged[random.below(blob.count)] = UInt8(random.below(256))
                 }
                 _ = survivesEverything(damaged)
             }
@@ -598,26 +598,6 @@ extension Array where Element == UInt8 {
         for index in 0 ..< 4 {
             self[offset + index] = UInt8(truncatingIfNeeded: value >> (24 - 8 * index))
         }
-    }
-}
-
-/// A small deterministic generator (SplitMix64), so a failing damage case
-/// can be replayed.
-private struct SplitMix64 {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func next(below bound: Int) -> Int {
-        Int(next() % UInt64(bound))
     }
 }
 

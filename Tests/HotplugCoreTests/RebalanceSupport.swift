@@ -4,26 +4,23 @@
 import XCTest
 @testable import HotplugCore
 
-/// SplitMix64: "random" tables and event sequences that are the same on
-/// every run, so a failure can be replayed from its seed.
+/// The core's `SplitMix64` with the choices the rebalance tests make:
+/// "random" tables and event sequences that are the same on every run, so a
+/// failure can be replayed from its seed.
 struct RebalanceRandom: RandomNumberGenerator {
-    var state: UInt64
+    private var generator: SplitMix64
 
     init(seed: UInt64) {
-        state = seed
+        generator = SplitMix64(seed: seed)
     }
 
     mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        generator.next()
     }
 
     /// A value in `0 ..< bound`.
     mutating func below(_ bound: Int) -> Int {
-        Int(next() % UInt64(bound))
+        generator.below(bound)
     }
 
     /// `true` with probability `percent` / 100.
