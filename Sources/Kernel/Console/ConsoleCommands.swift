@@ -59,20 +59,17 @@ enum ConsoleCommands {
         let descriptor = InterruptDescriptors.store.withDescriptor(for: id) { $0 }!
         let routing = Machine.current.distributor.routing(of: id)
         Console.line { out in
-            out.write("INTID ")
-            out.decimal(Int(id.rawValue))
+            out.write("INTID ", Int(id.rawValue))
             out.write(": requested ")
             out.write(descriptor.requestedAffinity.cpuList)
-            out.write(", routed to cpu ")
-            out.decimal(Machine.current.cpu(routedBy: routing)?.index ?? -1)
+            out.write(", routed to cpu ", Machine.current.cpu(routedBy: routing)?.index ?? -1)
             out.write(" (GICD_IROUTER ")
             out.hex(routing.registerValue)
             out.write("), handler ")
             out.write(descriptor.status.contains(.guestBound) ? "(guest)" : SharedInterrupts.handler(of: id).name)
             if descriptor.affinityBroken { out.write(", affinity broken: no cpu of the mask is online") }
             if let deferred = descriptor.deferredTarget {
-                out.write(", move to cpu ")
-                out.decimal(deferred.index)
+                out.write(", move to cpu ", deferred.index)
                 out.write(" pending")
             }
         }
@@ -85,17 +82,14 @@ enum ConsoleCommands {
             return refuse(refusal)
         case .success(let change):
             Console.line { out in
-                out.write("INTID ")
-                out.decimal(Int(id.rawValue))
+                out.write("INTID ", Int(id.rawValue))
                 out.write(": requested ")
                 out.write(mask.cpuList)
                 if case .deferred(let cpu) = change {
-                    out.write(", in progress: moves to cpu ")
-                    out.decimal(cpu.index)
+                    out.write(", in progress: moves to cpu ", cpu.index)
                     out.write(" at its end of interrupt")
                 } else {
-                    out.write(", routed to cpu ")
-                    out.decimal(change.target?.index ?? -1)
+                    out.write(", routed to cpu ", change.target?.index ?? -1)
                 }
             }
             return true
@@ -109,8 +103,7 @@ enum ConsoleCommands {
         guard InterruptAffinity.isImplemented(id) else { return refuse(.notImplemented(id)) }
         guard SharedInterrupts.handler(of: id) != .none else {
             Console.line { out in
-                out.write("error: INTID ")
-                out.decimal(Int(id.rawValue))
+                out.write("error: INTID ", Int(id.rawValue))
                 out.write(" has no handler of ours; firing it would leave it pending")
             }
             return false
@@ -124,23 +117,16 @@ enum ConsoleCommands {
         _ = Deadline.wait(milliseconds: 500) { InterruptCounters.handledCount(id) - handledBefore >= fired }
         let handled = InterruptCounters.handledCount(id) - handledBefore
         Console.line { out in
-            out.write("INTID ")
-            out.decimal(Int(id.rawValue))
-            out.write(": fired ")
-            out.decimal(fired)
-            out.write(", handled ")
-            out.decimal(handled)
-            out.write(", on cpu ")
-            out.decimal(Machine.current.routedCPU(of: id)?.index ?? -1)
+            out.write("INTID ", Int(id.rawValue))
+            out.write(": fired ", fired)
+            out.write(", handled ", handled)
+            out.write(", on cpu ", Machine.current.routedCPU(of: id)?.index ?? -1)
         }
         if fired != count || handled != fired {
             Console.line { out in
-                out.write("error: fire ")
-                out.decimal(Int(id.rawValue))
-                out.write(": ")
-                out.decimal(count - fired)
-                out.write(" not fired, ")
-                out.decimal(fired - handled)
+                out.write("error: fire ", Int(id.rawValue))
+                out.write(": ", count - fired)
+                out.write(" not fired, ", fired - handled)
                 out.write(" not handled within 500 ms")
             }
             return false
@@ -170,8 +156,7 @@ enum ConsoleCommands {
         Console.line { out in
             out.write("check: ")
             out.write(failures == 0 ? "ok" : "FAILED")
-            out.write(" (")
-            out.decimal(failures)
+            out.write(" (", failures)
             out.write(" violations)")
         }
         return failures == 0

@@ -142,10 +142,8 @@ enum ConsoleShell {
         pendingOffline = dying
         cpu = successor
         Console.line { out in
-            out.write("console moves from cpu ")
-            out.decimal(dying.index)
-            out.write(" to cpu ")
-            out.decimal(successor.index)
+            out.write("console moves from cpu ", dying.index)
+            out.write(" to cpu ", successor.index)
         }
         CPUs.requests.store(successor.index, CPURequest.runConsole.rawValue)
         CPUInterface.sendSGI(KernelSGI.wake, to: Machine.current.affinity(of: successor))
@@ -158,11 +156,9 @@ enum ConsoleShell {
         switch result {
         case .success:
             Console.line { out in
-                out.write("cpu ")
-                out.decimal(target.index)
+                out.write("cpu ", target.index)
                 out.write(offline ? " offline" : " online")
-                out.write(" (AFFINITY_INFO confirms), ")
-                out.decimal(InterruptMigration.lastOutcome.routeWrites)
+                out.write(" (AFFINITY_INFO confirms), ", InterruptMigration.lastOutcome.routeWrites)
                 out.write(" route writes")
             }
         case .failure(let error):

@@ -126,8 +126,7 @@ enum Stress {
             if case .failure(let error) = result {
                 tally.violations += 1
                 Console.line { out in
-                    out.write("FAIL: stress event ")
-                    out.decimal(event)
+                    out.write("FAIL: stress event ", event)
                     out.write(": ")
                     error.describe(&out)
                 }
@@ -135,8 +134,7 @@ enum Stress {
             if let helper, !Deadline.wait(milliseconds: 1000, until: { affinityDone.load(helper.index) == 1 }) {
                 tally.violations += 1
                 Console.line { out in
-                    out.write("FAIL: cpu ")
-                    out.decimal(helper.index)
+                    out.write("FAIL: cpu ", helper.index)
                     out.write(" did not carry out its set-affinity within 1 s")
                 }
             }
@@ -146,42 +144,28 @@ enum Stress {
             tally.violations += watchdog(heartbeats: heartbeats, except: target)
             if event % 250 == 0 || event == events {
                 Console.line { out in
-                    out.write("stress: event ")
-                    out.decimal(event)
-                    out.write("/")
-                    out.decimal(events)
+                    out.write("stress: event ", event)
+                    out.write("/", events)
                     out.write(", online ")
                     out.write(CPUs.online.cpuList)
-                    out.write(", fired ")
-                    out.decimal(totalFired() - firedBefore)
-                    out.write(", violations ")
-                    out.decimal(tally.violations)
+                    out.write(", fired ", totalFired() - firedBefore)
+                    out.write(", violations ", tally.violations)
                 }
             }
         }
         let fired = totalFired() - firedBefore
         let handled = totalHandled() - handledBefore
         Console.line { out in
-            out.write("stress: seed ")
-            out.decimal(Int(truncatingIfNeeded: seed))
-            out.write(", ")
-            out.decimal(events)
-            out.write(" events (")
-            out.decimal(tally.offlines)
-            out.write(" offline, ")
-            out.decimal(tally.onlines)
-            out.write(" online, ")
-            out.decimal(tally.affinityChanges)
-            out.write(" concurrent set-affinity), interrupts fired ")
-            out.decimal(fired)
-            out.write(", handled ")
-            out.decimal(handled)
-            out.write(", uart bytes ")
-            out.decimal(tally.uartBytes)
-            out.write(", balance checked ")
-            out.decimal(tally.balanceChecks)
-            out.write(" times, violations ")
-            out.decimal(tally.violations)
+            out.write("stress: seed ", Int(truncatingIfNeeded: seed))
+            out.write(", ", events)
+            out.write(" events (", tally.offlines)
+            out.write(" offline, ", tally.onlines)
+            out.write(" online, ", tally.affinityChanges)
+            out.write(" concurrent set-affinity), interrupts fired ", fired)
+            out.write(", handled ", handled)
+            out.write(", uart bytes ", tally.uartBytes)
+            out.write(", balance checked ", tally.balanceChecks)
+            out.write(" times, violations ", tally.violations)
         }
         return tally.violations == 0 && fired == handled
     }
@@ -245,8 +229,7 @@ enum Stress {
         }
         if !drained {
             Console.line { out in
-                out.write("FAIL: stress event ")
-                out.decimal(event)
+                out.write("FAIL: stress event ", event)
                 out.write(": interrupts still unhandled 500 ms after the storm stopped")
             }
             for id in OwnedInterrupts.fireable where InterruptCounters.firedCount(id) != InterruptCounters.handledCount(id) {
@@ -260,8 +243,7 @@ enum Stress {
         }
         if failures > 0 {
             Console.line { out in
-                out.write("   (after stress event ")
-                out.decimal(event)
+                out.write("   (after stress event ", event)
                 out.write(")")
             }
         }
@@ -283,8 +265,7 @@ enum Stress {
             }
             failures += 1
             Console.line { out in
-                out.write("WATCHDOG: cpu ")
-                out.decimal(cpu.index)
+                out.write("WATCHDOG: cpu ", cpu.index)
                 out.write(" made no progress for 100 ms; last interrupted at PC ")
                 out.hex(CPUs.sampledPC[cpu.index], digits: 16)
             }
@@ -299,25 +280,18 @@ enum Stress {
         let descriptor = InterruptDescriptors.store.withDescriptor(for: id) { $0 }!
         let routed = machine.routedCPU(of: id)
         Console.line { out in
-            out.write("   INTID ")
-            out.decimal(Int(id.rawValue))
-            out.write(": GICD_IROUTER -> cpu ")
-            out.decimal(routed?.index ?? -1)
+            out.write("   INTID ", Int(id.rawValue))
+            out.write(": GICD_IROUTER -> cpu ", routed?.index ?? -1)
             if let routed {
                 out.write(" (")
                 out.write(CPUs.state(of: routed).name)
                 out.write(")")
             }
-            out.write(", pending ")
-            out.decimal(machine.distributor.isPending(id) ? 1 : 0)
-            out.write(", active ")
-            out.decimal(machine.distributor.isActive(id) ? 1 : 0)
-            out.write(", enabled ")
-            out.decimal(machine.distributor.isEnabled(id) ? 1 : 0)
-            out.write(", table target ")
-            out.decimal(descriptor.effectiveTarget?.index ?? -1)
-            out.write(", status ")
-            out.decimal(Int(descriptor.status.rawValue))
+            out.write(", pending ", machine.distributor.isPending(id) ? 1 : 0)
+            out.write(", active ", machine.distributor.isActive(id) ? 1 : 0)
+            out.write(", enabled ", machine.distributor.isEnabled(id) ? 1 : 0)
+            out.write(", table target ", descriptor.effectiveTarget?.index ?? -1)
+            out.write(", status ", Int(descriptor.status.rawValue))
             out.write(", mask ")
             out.write(descriptor.requestedAffinity.cpuList)
         }

@@ -15,20 +15,17 @@ enum InterruptAffinity {
         func describe(_ out: inout ConsoleWriter) {
             switch self {
             case .notImplemented(let id):
-                out.write("INTID ")
-                out.decimal(Int(id.rawValue))
+                out.write("INTID ", Int(id.rawValue))
                 out.write(" is not implemented by this GIC (SPIs ")
                 InterruptAffinity.describeRange(&out)
                 out.write(")")
             case .guestBound(let id):
-                out.write("INTID ")
-                out.decimal(Int(id.rawValue))
+                out.write("INTID ", Int(id.rawValue))
                 out.write(" is bound to a guest; its affinity is the guest's")
             case .noOnlineCPU(let id, let mask):
                 out.write("no cpu of '")
                 out.write(mask.cpuList)
-                out.write("' is online; INTID ")
-                out.decimal(Int(id.rawValue))
+                out.write("' is online; INTID ", Int(id.rawValue))
                 out.write(" keeps its affinity")
             }
         }
@@ -38,14 +35,11 @@ enum InterruptAffinity {
         let layout = InterruptDescriptors.store.layout
         if let spis = layout.sharedInterrupts {
             out.decimal(Int(spis.lowerBound))
-            out.write("-")
-            out.decimal(Int(spis.upperBound))
+            out.write("-", Int(spis.upperBound))
         }
         if let extended = layout.extendedSPIs {
-            out.write(", eSPIs ")
-            out.decimal(Int(extended.lowerBound))
-            out.write("-")
-            out.decimal(Int(extended.upperBound))
+            out.write(", eSPIs ", Int(extended.lowerBound))
+            out.write("-", Int(extended.upperBound))
         }
     }
 

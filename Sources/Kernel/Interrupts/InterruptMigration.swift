@@ -121,15 +121,13 @@ enum InterruptMigration {
         }
         if printsNotes && lastOutcome.brokenAffinities > 0 {
             Console.line { out in
-                out.write("note: ")
-                out.decimal(lastOutcome.brokenAffinities)
+                out.write("note: ", lastOutcome.brokenAffinities)
                 out.write(" interrupt(s) routed outside their requested affinity: none of its cpus is online")
             }
         }
         if printsNotes && lastOutcome.restoredAffinities > 0 {
             Console.line { out in
-                out.write("note: ")
-                out.decimal(lastOutcome.restoredAffinities)
+                out.write("note: ", lastOutcome.restoredAffinities)
                 out.write(" interrupt(s) back inside their requested affinity")
             }
         }

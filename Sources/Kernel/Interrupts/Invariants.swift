@@ -20,8 +20,7 @@ enum Invariants {
             if cpu == nil || !online.contains(cpu!) || routed.isAnyParticipatingPE {
                 failures += 1
                 Console.line { out in
-                    out.write("FAIL: INTID ")
-                    out.decimal(Int(descriptor.id.rawValue))
+                    out.write("FAIL: INTID ", Int(descriptor.id.rawValue))
                     out.write(" (handler ")
                     out.write(SharedInterrupts.handler(of: descriptor.id).name)
                     out.write(") is routed by GICD_IROUTER ")
@@ -35,10 +34,8 @@ enum Invariants {
             if let deferred = descriptor.deferredTarget, !online.contains(deferred), !InterruptMigration.isSeed {
                 failures += 1
                 Console.line { out in
-                    out.write("FAIL: INTID ")
-                    out.decimal(Int(descriptor.id.rawValue))
-                    out.write(" has a deferred move to offline cpu ")
-                    out.decimal(deferred.index)
+                    out.write("FAIL: INTID ", Int(descriptor.id.rawValue))
+                    out.write(" has a deferred move to offline cpu ", deferred.index)
                 }
             }
         }
@@ -47,8 +44,7 @@ enum Invariants {
             if value != OwnedInterrupts.guestRouting[position] {
                 failures += 1
                 Console.line { out in
-                    out.write("FAIL: guest-bound INTID ")
-                    out.decimal(Int(id.rawValue))
+                    out.write("FAIL: guest-bound INTID ", Int(id.rawValue))
                     out.write(" was rerouted: GICD_IROUTER ")
                     out.hex(value)
                     out.write(", was ")
@@ -69,12 +65,9 @@ enum Invariants {
             if fired != handled {
                 failures += 1
                 Console.line { out in
-                    out.write("FAIL: INTID ")
-                    out.decimal(Int(id.rawValue))
-                    out.write(" fired ")
-                    out.decimal(fired)
-                    out.write(" times, handled ")
-                    out.decimal(handled)
+                    out.write("FAIL: INTID ", Int(id.rawValue))
+                    out.write(" fired ", fired)
+                    out.write(" times, handled ", handled)
                 }
             }
         }
@@ -97,6 +90,19 @@ enum Invariants {
         return load
     }
 
+    /// The fewest route writes the coming event needs, from the pure core's
+    /// `RebalanceBounds`: for an offline, the movable descriptors on `cpu`;
+    /// for an online, the fewest moves that bring the counts, `cpu`
+    /// included, within one. Taken before the event.
+    static func lowerBound(beforeBringing cpu: LogicalCPU, online: Bool) -> Int {
+        if online {
+            var after = CPUs.online
+            after.insert(cpu)
+            return RebalanceBounds.minimumMovesForOnline(load: load(), online: after)
+        }
+        return RebalanceBounds.minimumMovesForOffline(from: cpu, store: InterruptDescriptors.store)
+    }
+
     /// Whether every movable descriptor still asks for every CPU (the
     /// condition under which the balanced policy promises balance).
     static func allMasksDefault() -> Bool {
@@ -114,10 +120,8 @@ enum Invariants {
         let spread = load().spread(online: CPUs.online)
         if spread.max - spread.min > 1 {
             Console.line { out in
-                out.write("FAIL: movable interrupts per online cpu range from ")
-                out.decimal(spread.min)
-                out.write(" to ")
-                out.decimal(spread.max)
+                out.write("FAIL: movable interrupts per online cpu range from ", spread.min)
+                out.write(" to ", spread.max)
             }
             return 1
         }

@@ -19,14 +19,11 @@ enum Benchmark {
         let machine = Machine.current!
         let store = InterruptDescriptors.store!
         Console.line { out in
-            out.write("bench: cpus ")
-            out.decimal(machine.cpuCount)
+            out.write("bench: cpus ", machine.cpuCount)
             out.write(" policy ")
             out.write(InterruptMigration.policyName)
-            out.write(" descriptors ")
-            out.decimal(store.count)
-            out.write(" movable ")
-            out.decimal(OwnedInterrupts.fireable.count + (OwnedInterrupts.uart == nil ? 0 : 1))
+            out.write(" descriptors ", store.count)
+            out.write(" movable ", OwnedInterrupts.fireable.count + (OwnedInterrupts.uart == nil ? 0 : 1))
         }
         var failures = 0
         var number = 0
@@ -56,26 +53,15 @@ enum Benchmark {
             failures += event(&number, cpu, online: true)
         }
         Console.line { out in
-            out.write("bench-total policy-writes ")
-            out.decimal(GICRouter.totalWrites)
-            out.write(" router-writes ")
-            out.decimal(Int(Distributor.routerWrites.load(0)))
-            out.write(" failures ")
-            out.decimal(failures)
+            out.write("bench-total policy-writes ", GICRouter.totalWrites)
+            out.write(" router-writes ", Int(Distributor.routerWrites.load(0)))
+            out.write(" failures ", failures)
         }
         return failures == 0
     }
 
     private static func event(_ number: inout Int, _ cpu: LogicalCPU, online: Bool) -> Int {
-        let store = InterruptDescriptors.store!
-        let bound: Int
-        if online {
-            var after = CPUs.online
-            after.insert(cpu)
-            bound = RebalanceBounds.minimumMovesForOnline(load: Invariants.load(), online: after)
-        } else {
-            bound = RebalanceBounds.minimumMovesForOffline(from: cpu, store: store)
-        }
+        let bound = Invariants.lowerBound(beforeBringing: cpu, online: online)
         let before = GICRouter.totalWrites
         let result = online ? Hotplug.bringOnline(cpu) : Hotplug.takeOffline(cpu)
         if case .failure(let error) = result {
@@ -96,22 +82,15 @@ enum Benchmark {
         let spread = Invariants.load().spread(online: CPUs.online)
         let index = number
         Console.line { out in
-            out.write("bench-event ")
-            out.decimal(index)
+            out.write("bench-event ", index)
             out.write(" ")
             out.write(kind)
-            out.write(" ")
-            out.decimal(cpu.index)
-            out.write(" writes ")
-            out.decimal(writes)
-            out.write(" bound ")
-            out.decimal(bound)
-            out.write(" spread ")
-            out.decimal(spread.min)
-            out.write(" ")
-            out.decimal(spread.max)
-            out.write(" ticks ")
-            out.decimal(Int(ticks))
+            out.write(" ", cpu.index)
+            out.write(" writes ", writes)
+            out.write(" bound ", bound)
+            out.write(" spread ", spread.min)
+            out.write(" ", spread.max)
+            out.write(" ticks ", Int(ticks))
         }
     }
 }

@@ -15,8 +15,7 @@ enum CPULifecycle {
         Deadline.enableEventStream()
         guard let redistributor = Redistributor(serving: machine.affinity(of: cpu), in: machine.platform.gic) else {
             Console.line { out in
-                out.write("error: cpu ")
-                out.decimal(cpu.index)
+                out.write("error: cpu ", cpu.index)
                 out.write(": no redistributor frame has its affinity")
             }
             return false
@@ -24,8 +23,7 @@ enum CPULifecycle {
         redistributor.configurePrivateInterrupts()
         guard redistributor.wake() else {
             Console.line { out in
-                out.write("error: cpu ")
-                out.decimal(cpu.index)
+                out.write("error: cpu ", cpu.index)
                 out.write(": GICR_WAKER.ChildrenAsleep did not clear")
             }
             return false
@@ -104,8 +102,7 @@ enum CPULifecycle {
         let redistributor = Redistributor(serving: machine.affinity(of: cpu), in: machine.platform.gic)
         if redistributor?.sleep() == false {
             Console.line { out in
-                out.write("warning: cpu ")
-                out.decimal(cpu.index)
+                out.write("warning: cpu ", cpu.index)
                 out.write(": GICR_WAKER.ChildrenAsleep did not set")
             }
         }

@@ -18,12 +18,9 @@ enum Demonstration {
             out.write(InterruptMigration.isCompiledIn ? "compiled in" : "compiled out (HOTPLUG=0)")
             out.write(", policy ")
             out.write(InterruptMigration.policyName)
-            out.write("; ")
-            out.decimal(OwnedInterrupts.fireable.count + (OwnedInterrupts.uart == nil ? 0 : 1))
-            out.write(" interrupts with handlers, ")
-            out.decimal(OwnedInterrupts.guestBound.count)
-            out.write(" guest-bound, ")
-            out.decimal(store.count)
+            out.write("; ", OwnedInterrupts.fireable.count + (OwnedInterrupts.uart == nil ? 0 : 1))
+            out.write(" interrupts with handlers, ", OwnedInterrupts.guestBound.count)
+            out.write(" guest-bound, ", store.count)
             out.write(" descriptors (SPIs + eSPIs from GICD_TYPER)")
         }
         guard InterruptMigration.isCompiledIn else { return runCompiledOut() }
@@ -42,14 +39,10 @@ enum Demonstration {
         for cpu in order { run.event(cpu, online: false) }
         for cpu in order { run.event(cpu, online: true) }
         Console.line { out in
-            out.write("demonstration: ")
-            out.decimal(run.events)
-            out.write(" events, ")
-            out.decimal(run.routeWrites)
-            out.write(" route writes (lower bound ")
-            out.decimal(run.minimumWrites)
-            out.write("), ")
-            out.decimal(run.failures)
+            out.write("demonstration: ", run.events)
+            out.write(" events, ", run.routeWrites)
+            out.write(" route writes (lower bound ", run.minimumWrites)
+            out.write("), ", run.failures)
             out.write(" failed checks")
         }
         return run.failures
@@ -76,15 +69,9 @@ enum Demonstration {
         }
 
         mutating func event(_ cpu: LogicalCPU, online: Bool) {
-            let store = InterruptDescriptors.store!
-            let minimum: Int
+            let minimum = Invariants.lowerBound(beforeBringing: cpu, online: online)
             var probe: InterruptID?
-            if online {
-                var after = CPUs.online
-                after.insert(cpu)
-                minimum = RebalanceBounds.minimumMovesForOnline(load: Invariants.load(), online: after)
-            } else {
-                minimum = RebalanceBounds.minimumMovesForOffline(from: cpu, store: store)
+            if !online {
                 probe = OwnedInterrupts.test.first { id in
                     Machine.current.routedCPU(of: id) == cpu
                 }
@@ -120,14 +107,10 @@ enum Demonstration {
             if handled != 1 || handledByDying != 0 {
                 failures += 1
                 Console.line { out in
-                    out.write("FAIL: INTID ")
-                    out.decimal(Int(probe.rawValue))
-                    out.write(", made pending while cpu ")
-                    out.decimal(dyingCPU.index)
-                    out.write(" was going offline, was handled ")
-                    out.decimal(handled)
-                    out.write(" times, ")
-                    out.decimal(handledByDying)
+                    out.write("FAIL: INTID ", Int(probe.rawValue))
+                    out.write(", made pending while cpu ", dyingCPU.index)
+                    out.write(" was going offline, was handled ", handled)
+                    out.write(" times, ", handledByDying)
                     out.write(" by the dying cpu")
                 }
             }
@@ -138,23 +121,18 @@ enum Demonstration {
             routeWrites += writes
             minimumWrites += minimum
             Console.line { out in
-                out.write("== step ")
-                out.decimal(events)
+                out.write("== step ", events)
                 out.write(": ")
                 out.write(title)
                 if let cpu {
-                    out.write(" ")
-                    out.decimal(cpu.index)
+                    out.write(" ", cpu.index)
                 }
                 out.write("  (online ")
                 out.write(CPUs.online.cpuList)
-                out.write(")  route writes ")
-                out.decimal(writes)
-                out.write(", lower bound ")
-                out.decimal(minimum)
+                out.write(")  route writes ", writes)
+                out.write(", lower bound ", minimum)
                 if let probe {
-                    out.write(", INTID ")
-                    out.decimal(Int(probe.rawValue))
+                    out.write(", INTID ", Int(probe.rawValue))
                     out.write(" made pending on the dying cpu")
                 }
             }
@@ -170,10 +148,8 @@ enum Demonstration {
                 if writes != minimum {
                     stepFailures += 1
                     Console.line { out in
-                        out.write("FAIL: ")
-                        out.decimal(writes)
-                        out.write(" route writes, the lower bound is ")
-                        out.decimal(minimum)
+                        out.write("FAIL: ", writes)
+                        out.write(" route writes, the lower bound is ", minimum)
                     }
                 }
             }
@@ -182,10 +158,8 @@ enum Demonstration {
             Console.line { out in
                 out.write("   checks: ")
                 out.write(stepFailures == 0 ? "ok" : "FAILED")
-                out.write(" (routes read back from GICD_IROUTER, fired = handled, movable per cpu ")
-                out.decimal(spread.min)
-                out.write("..")
-                out.decimal(spread.max)
+                out.write(" (routes read back from GICD_IROUTER, fired = handled, movable per cpu ", spread.min)
+                out.write("..", spread.max)
                 out.write(InterruptMigration.isSeed ? ", routing = the patch's reference model)" : ", writes = lower bound)")
             }
         }
@@ -205,14 +179,11 @@ enum Demonstration {
                 if routed != predicted.target || descriptor.requestedAffinity != predicted.affinity {
                     mismatches += 1
                     Console.line { out in
-                        out.write("FAIL: INTID ")
-                        out.decimal(Int(descriptor.id.rawValue))
-                        out.write(" routed to cpu ")
-                        out.decimal(routed?.index ?? -1)
+                        out.write("FAIL: INTID ", Int(descriptor.id.rawValue))
+                        out.write(" routed to cpu ", routed?.index ?? -1)
                         out.write(" mask ")
                         out.write(descriptor.requestedAffinity.cpuList)
-                        out.write("; the patch's model says cpu ")
-                        out.decimal(predicted.target?.index ?? -1)
+                        out.write("; the patch's model says cpu ", predicted.target?.index ?? -1)
                         out.write(" mask ")
                         out.write(predicted.affinity.cpuList)
                     }
@@ -243,10 +214,8 @@ enum Demonstration {
         }
         let writes = GICRouter.totalWrites - before
         Console.line { out in
-            out.write("cpu ")
-            out.decimal(cpu.index)
-            out.write(" offline and back: ")
-            out.decimal(writes)
+            out.write("cpu ", cpu.index)
+            out.write(" offline and back: ", writes)
             out.write(" route writes (migration compiled out: expected 0)")
         }
         if writes != 0 { failures += 1 }

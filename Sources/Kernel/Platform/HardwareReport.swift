@@ -5,16 +5,13 @@ enum HardwareReport {
     static func print(_ platform: PlatformDescription, entryLevel: UInt64) {
         let bootAffinity = MPIDRAffinity(mpidr: arch_read_mpidr())
         Console.line { out in
-            out.write("entered at EL")
-            out.decimal(Int(entryLevel))
-            out.write(", running at EL")
-            out.decimal(Int(arch_read_current_el() >> 2 & 3))
+            out.write("entered at EL", Int(entryLevel))
+            out.write(", running at EL", Int(arch_read_current_el() >> 2 & 3))
             out.write("; boot CPU MPIDR ")
             out.hex(bootAffinity.rawValue)
         }
         Console.line { out in
-            out.write("cpus: ")
-            out.decimal(platform.cpuCount)
+            out.write("cpus: ", platform.cpuCount)
         }
         for index in 0 ..< platform.cpuCount {
             let cpu = LogicalCPU(index)
@@ -33,14 +30,12 @@ enum HardwareReport {
             out.hex(gic.distributor.base)
             out.write(" size ")
             out.hex(gic.distributor.size)
-            out.write(", redistributor regions ")
-            out.decimal(gic.redistributorRegionCount)
+            out.write(", redistributor regions ", gic.redistributorRegionCount)
         }
         for index in 0 ..< gic.redistributorRegionCount {
             let region = gic.redistributorRegion(index)
             Console.line { out in
-                out.write("  redistributor region ")
-                out.decimal(index)
+                out.write("  redistributor region ", index)
                 out.write(": ")
                 out.hex(region.base)
                 out.write(" size ")
@@ -54,23 +49,19 @@ enum HardwareReport {
             out.write(": SPIs ")
             if let spis = typer.sharedInterrupts {
                 out.decimal(Int(spis.lowerBound))
-                out.write("-")
-                out.decimal(Int(spis.upperBound))
+                out.write("-", Int(spis.upperBound))
             } else {
                 out.write("none")
             }
             out.write(", eSPIs ")
             if let extended = typer.extendedSPIs {
                 out.decimal(Int(extended.lowerBound))
-                out.write("-")
-                out.decimal(Int(extended.upperBound))
+                out.write("-", Int(extended.upperBound))
             } else {
                 out.write("none")
             }
-            out.write(", No1N ")
-            out.decimal(typer.no1N ? 1 : 0)
-            out.write(", A3V ")
-            out.decimal(typer.supportsAffinity3 ? 1 : 0)
+            out.write(", No1N ", typer.no1N ? 1 : 0)
+            out.write(", A3V ", typer.supportsAffinity3 ? 1 : 0)
         }
         Console.line { out in
             out.write("psci: method ")
@@ -79,15 +70,13 @@ enum HardwareReport {
         Console.line { out in
             out.write("uart: pl011 at ")
             out.hex(platform.uart.registers.base)
-            out.write(", INTID ")
-            out.decimal(Int(platform.uart.interrupt.rawValue))
+            out.write(", INTID ", Int(platform.uart.interrupt.rawValue))
         }
         if let rtc = platform.rtc {
             Console.line { out in
                 out.write("rtc: pl031 at ")
                 out.hex(rtc.registers.base)
-                out.write(", INTID ")
-                out.decimal(Int(rtc.interrupt.rawValue))
+                out.write(", INTID ", Int(rtc.interrupt.rawValue))
             }
         }
         for index in 0 ..< platform.memoryRegionCount {

@@ -149,8 +149,7 @@ enum Hotplug {
     /// A failure seen on a CPU other than the controller (CPU_OFF returning).
     static func recordFailure(_ error: HotplugError, cpu: LogicalCPU) {
         Console.line { out in
-            out.write("error: cpu ")
-            out.decimal(cpu.index)
+            out.write("error: cpu ", cpu.index)
             out.write(": ")
             error.describe(&out)
         }
@@ -175,26 +174,20 @@ enum HotplugError: Error {
     func describe(_ out: inout ConsoleWriter) {
         switch self {
         case .noSuchCPU(let index):
-            out.write("cpu ")
-            out.decimal(index)
-            out.write(" does not exist (cpus are 0-")
-            out.decimal(Machine.current.cpuCount - 1)
+            out.write("cpu ", index)
+            out.write(" does not exist (cpus are 0-", Machine.current.cpuCount - 1)
             out.write(")")
         case .alreadyOnline(let index):
-            out.write("cpu ")
-            out.decimal(index)
+            out.write("cpu ", index)
             out.write(" is already online")
         case .alreadyOffline(let index):
-            out.write("cpu ")
-            out.decimal(index)
+            out.write("cpu ", index)
             out.write(" is not online")
         case .lastOnlineCPU(let index):
-            out.write("cpu ")
-            out.decimal(index)
+            out.write("cpu ", index)
             out.write(" is the last online cpu")
         case .controllingCPU(let index):
-            out.write("cpu ")
-            out.decimal(index)
+            out.write("cpu ", index)
             out.write(" runs the console; it cannot take itself offline")
         case .busy:
             out.write("another hotplug operation is in progress")
@@ -204,18 +197,14 @@ enum HotplugError: Error {
             out.write(" returned ")
             out.write(code.name)
         case .didNotAnnounce(let index, let sentBackOff):
-            out.write("cpu ")
-            out.decimal(index)
-            out.write(" did not announce itself within ")
-            out.decimal(Int(Hotplug.announceTimeoutMilliseconds))
+            out.write("cpu ", index)
+            out.write(" did not announce itself within ", Int(Hotplug.announceTimeoutMilliseconds))
             out.write(" ms")
             out.write(sentBackOff ? "; it was sent back to OFF (AFFINITY_INFO confirms)"
                                   : "; it did not return to OFF either, and is left out of the online mask")
         case .didNotStop(let index, let state, let afterwards):
-            out.write("cpu ")
-            out.decimal(index)
-            out.write(" did not reach OFF within ")
-            out.decimal(Int(Hotplug.stopTimeoutMilliseconds))
+            out.write("cpu ", index)
+            out.write(" did not reach OFF within ", Int(Hotplug.stopTimeoutMilliseconds))
             out.write(" ms")
             if let state {
                 out.write(" (AFFINITY_INFO said ")
@@ -228,8 +217,7 @@ enum HotplugError: Error {
                 out.write(afterwards.name)
             }
         case .affinityInfoDisagrees(let index, let expected, let found):
-            out.write("cpu ")
-            out.decimal(index)
+            out.write("cpu ", index)
             out.write(": AFFINITY_INFO says ")
             out.write(found.name)
             out.write(", expected ")

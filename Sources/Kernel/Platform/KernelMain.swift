@@ -125,8 +125,7 @@ private func bringUpSystem() -> Bool {
     for index in 0 ..< machine.cpuCount where LogicalCPU(index) != machine.bootCPU {
         if case .failure(let error) = Hotplug.bringOnline(LogicalCPU(index)) {
             Console.line { out in
-                out.write("error: boot bring-up of cpu ")
-                out.decimal(index)
+                out.write("error: boot bring-up of cpu ", index)
                 out.write(": ")
                 error.describe(&out)
             }
@@ -136,15 +135,12 @@ private func bringUpSystem() -> Bool {
     }
     Hotplug.systemActive = true
     Console.line { out in
-        out.write("smp: ")
-        out.decimal(started)
-        out.write(" of ")
-        out.decimal(machine.cpuCount)
+        out.write("smp: ", started)
+        out.write(" of ", machine.cpuCount)
         out.write(" cpus online (PSCI ")
         let version = machine.psci.version()
         out.decimal(Int(version.major))
-        out.write(".")
-        out.decimal(Int(version.minor))
+        out.write(".", Int(version.minor))
         out.write(")")
     }
     return started == machine.cpuCount

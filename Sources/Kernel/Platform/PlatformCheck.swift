@@ -25,8 +25,7 @@ enum PlatformCheck {
         Console.line { out in
             out.write("platform check: ")
             out.write(failures == 0 ? "passed" : "FAILED")
-            out.write(" (")
-            out.decimal(failures)
+            out.write(" (", failures)
             out.write(" failures)")
         }
         return failures
@@ -43,16 +42,14 @@ enum PlatformCheck {
             if !on || CPUs.state(of: cpu) != .online {
                 failures += 1
                 Console.line { out in
-                    out.write("FAIL: cpu ")
-                    out.decimal(index)
+                    out.write("FAIL: cpu ", index)
                     out.write(" is not online (AFFINITY_INFO disagrees or the cpu did not announce itself)")
                 }
             }
         }
         if failures == 0 {
             Console.line { out in
-                out.write("check: all ")
-                out.decimal(machine.cpuCount)
+                out.write("check: all ", machine.cpuCount)
                 out.write(" cpus online, confirmed by AFFINITY_INFO")
             }
         }
@@ -80,10 +77,8 @@ enum PlatformCheck {
                 if distributor.routing(of: id).affinity != affinity {
                     failures += 1
                     Console.line { out in
-                        out.write("FAIL: GICD_IROUTER of INTID ")
-                        out.decimal(Int(id.rawValue))
-                        out.write(" does not read back as cpu ")
-                        out.decimal(cpu.index)
+                        out.write("FAIL: GICD_IROUTER of INTID ", Int(id.rawValue))
+                        out.write(" does not read back as cpu ", cpu.index)
                     }
                     continue
                 }
@@ -96,14 +91,10 @@ enum PlatformCheck {
                 if total != 1 || here != 1 {
                     failures += 1
                     Console.line { out in
-                        out.write("FAIL: INTID ")
-                        out.decimal(Int(id.rawValue))
-                        out.write(" routed to cpu ")
-                        out.decimal(cpu.index)
-                        out.write(": handled ")
-                        out.decimal(total)
-                        out.write(" times, ")
-                        out.decimal(here)
+                        out.write("FAIL: INTID ", Int(id.rawValue))
+                        out.write(" routed to cpu ", cpu.index)
+                        out.write(": handled ", total)
+                        out.write(" times, ", here)
                         out.write(" on that cpu")
                     }
                 } else {
@@ -112,12 +103,9 @@ enum PlatformCheck {
             }
         }
         Console.line { out in
-            out.write("check: delivery ")
-            out.decimal(deliveries)
-            out.write(" SPIs each handled once on the cpu GICD_IROUTER named (")
-            out.decimal(spis.count)
-            out.write(" SPIs x ")
-            out.decimal(CPUs.online.count)
+            out.write("check: delivery ", deliveries)
+            out.write(" SPIs each handled once on the cpu GICD_IROUTER named (", spis.count)
+            out.write(" SPIs x ", CPUs.online.count)
             out.write(" cpus)")
         }
         return failures
@@ -150,10 +138,8 @@ enum PlatformCheck {
             }
         }
         Console.line { out in
-            out.write("check: hotplug ")
-            out.decimal(operations)
-            out.write(" operations (")
-            out.decimal(cycles)
+            out.write("check: hotplug ", operations)
+            out.write(" operations (", cycles)
             out.write(" offline/online cycles of every cpu but the controller), each confirmed by AFFINITY_INFO")
         }
         return failures

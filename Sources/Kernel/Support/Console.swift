@@ -78,6 +78,13 @@ struct ConsoleWriter {
         for byte in bytes { put(byte) }
     }
 
+    /// `text` followed by `value` in decimal: most report lines are made of
+    /// such pairs.
+    mutating func write(_ text: StaticString, _ value: Int) {
+        write(text)
+        decimal(value)
+    }
+
     /// A decimal number, right-aligned in `width` columns.
     mutating func decimal(_ value: Int, width: Int = 0) {
         var digits: InlineArray<24, UInt8> = .init(repeating: 0)
