@@ -81,6 +81,16 @@ def stdin_lines_reach_the_console():
     expect(INVARIANTS_OK in result.output, "invariants did not hold")
 
 
+def lines_piped_into_make_console():
+    """`make console` itself, with lines on its standard input."""
+    completed = subprocess.run(["make", "-s", "--no-print-directory", "console"], cwd=ROOT, capture_output=True,
+                               text=True, input="cpus\nexit 6\n", timeout=120)
+    output = completed.stdout + completed.stderr
+    expect(completed.returncode == 2 and "image exit status 6" in output,
+           "make console ended with %d:\n%s" % (completed.returncode, output[-1500:]))
+    expect("cpu0> cpus" in output and "0x003" in output, "the piped 'cpus' did not answer")
+
+
 def console_moves_when_its_cpu_goes_offline():
     """Offlining the boot CPU, which runs the console: the console moves to
     another CPU and goes on; then every CPU but one, then all back."""
@@ -163,5 +173,5 @@ def interactive_prompt_through_a_terminal():
 
 CHECKS = [scenario_runs_commands_in_order]
 CHECKS += [make_error_check(line, message) for line, message in ERROR_CASES]
-CHECKS += [offlining_last_cpu_is_refused, stdin_lines_reach_the_console, console_moves_when_its_cpu_goes_offline,
+CHECKS += [offlining_last_cpu_is_refused, stdin_lines_reach_the_console, lines_piped_into_make_console, console_moves_when_its_cpu_goes_offline,
            random_lines_leave_the_system_consistent, interactive_prompt_through_a_terminal]
