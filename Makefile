@@ -68,6 +68,9 @@ endif
 IMAGE_ARGS = policy=$(POLICY) $(APPEND)$(if $(SCENARIO), -- $(SCENARIO))
 RUN = IMAGE=$(BOOT_IMAGE) SMP=$(SMP) EL=$(EL) MEMORY=$(MEMORY) \
 	IMAGE_ARGS="$(IMAGE_ARGS)" QEMUFLAGS="$(GDB_STUB) $(QEMUFLAGS)" scripts/qemu.sh
+# make turns any failing recipe into its own status 2; the image's status
+# is printed on the way out.
+REPORT_STATUS = || { status=$$?; echo "image exit status $$status" >&2; exit $$status; }
 RUN_CONSOLE := IMAGE=$(IMAGE) SMP=$(SMP) EL=$(EL) MEMORY=$(MEMORY) \
 	IMAGE_ARGS="policy=$(POLICY) console $(APPEND)$(if $(SCENARIO), -- $(SCENARIO))" QEMUFLAGS="$(QEMUFLAGS)" scripts/qemu.sh
 
@@ -102,17 +105,17 @@ $(BUILD)/image-low.elf: $(OBJECTS) linker/image.ld
 # make itself exits 2 whenever QEMU exits non-zero; the image's own status
 # is printed, and scripts/qemu.sh returns it exactly.
 run: deps $(BOOT_IMAGE)
-	@QEMU_PRINT=1 $(RUN) || { status=$$?; echo "image exit status $$status" >&2; exit $$status; }
+	@QEMU_PRINT=1 $(RUN) $(REPORT_STATUS)
 
 console: deps $(IMAGE)
-	@$(RUN_CONSOLE)
+	@$(RUN_CONSOLE) $(REPORT_STATUS)
 
 # A long stress run: 20,000 random events at -smp 20 unless told otherwise,
 # with text streaming into the UART all along.
 stress: deps $(IMAGE)
 	@yes 'uart traffic during the stress run' | QEMU_PRINT=1 IMAGE=$(IMAGE) SMP=$(if $(filter command line,$(origin SMP)),$(SMP),20) EL=$(EL) MEMORY=$(MEMORY) \
 		IMAGE_ARGS="policy=$(POLICY) -- stress $(SEED) $(EVENTS); exit 0" QEMUFLAGS="$(QEMUFLAGS)" scripts/qemu.sh \
-		|| { status=$$?; echo "image exit status $$status" >&2; exit $$status; }
+		$(REPORT_STATUS)
 
 # QEMU waits for gdb before the first instruction; the image's symbols are in
 # the ELF. Breakpoints on C names work as they are: interrupt_migration_rebalance
@@ -121,7 +124,7 @@ debug: deps $(IMAGE)
 	@command -v gdb-multiarch >/dev/null || echo "debug: install gdb-multiarch (apt-get install gdb-multiarch) to attach"
 	@echo "QEMU is waiting for gdb on localhost:1234. In another terminal:"
 	@echo "  gdb-multiarch $(IMAGE) -ex 'target remote localhost:1234' -ex 'break interrupt_migration_rebalance' -ex continue"
-	@QEMU_PRINT=1 $(RUN)
+	@QEMU_PRINT=1 $(RUN) $(REPORT_STATUS)
 
 debug: GDB_STUB := -s -S
 
