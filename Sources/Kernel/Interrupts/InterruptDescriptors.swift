@@ -1,6 +1,6 @@
 /// The kernel's interrupt descriptors: one `InterruptDescriptor` per SPI and
 /// extended SPI the GIC reports (`GICD_TYPER`), each behind its own spin
-/// lock — rank 2 in LockOrder.swift: taken one at a time, never two
+/// lock — rank 3 in LockOrder.swift: taken one at a time, never two
 /// together, never held while a handler runs.
 ///
 /// This is the `DescriptorStore` the pure rebalance policies walk; the

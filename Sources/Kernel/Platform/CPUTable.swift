@@ -5,7 +5,7 @@
 /// read by taking a snapshot under the lock. The per-CPU `states` and
 /// `requests` are single atomics with one writer at a time (the CPU itself,
 /// or the controller while the CPU is powered off or before it starts), so
-/// they take no lock. Lock order: see LockOrder.swift.
+/// they take no lock. `CPUs.lock` is rank 4 in LockOrder.swift.
 enum CPUs {
     /// Guards `onlineMask`.
     static let lock = SpinLock()

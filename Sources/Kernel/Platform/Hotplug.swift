@@ -12,7 +12,7 @@ import Synchronization
 /// what is true (checked with AFFINITY_INFO) and is reported as a
 /// `HotplugError`.
 enum Hotplug {
-    /// Set while an operation runs.
+    /// Set while an operation runs: rank 1 in LockOrder.swift.
     static let busy = Atomic<Bool>(false)
     /// False during boot bring-up: the patch rebalances on CPU_ONLINE only
     /// once the system is active (Xen's `system_state >= SYS_STATE_active`).

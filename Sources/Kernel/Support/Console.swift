@@ -6,7 +6,7 @@
 /// `Console.lock`, so lines from different CPUs never interleave. Nothing
 /// here allocates: numbers are formatted digit by digit.
 enum Console {
-    /// Guards the UART's transmit side. Order: taken last (see LockOrder).
+    /// Guards the UART's transmit side: rank 5 in LockOrder.swift, taken last.
     static let lock = SpinLock()
     /// The console UART, set once on the boot CPU before any secondary runs.
     nonisolated(unsafe) static var uart: PL011?
