@@ -135,6 +135,25 @@ def qemu_tables():
                         ["CPUs", "offline seed", "offline balanced", "balanced/seed", "online seed",
                          "online balanced", "balanced/seed", "balanced offline ticks per moved descriptor"], rows))
 
+    # Every event of one configuration, the two policies side by side.
+    for smp in (8,):
+        seed_events, balanced_events = results[(smp, "seed")][0], results[(smp, "balanced")][0]
+        rows = []
+        for seed_event, balanced_event in zip(seed_events, balanced_events):
+            if (seed_event["kind"], seed_event["cpu"]) != (balanced_event["kind"], balanced_event["cpu"]):
+                failures.append("-smp %d: the two policies' event sequences differ" % smp)
+                break
+            rows.append([seed_event["number"], "%s %d" % (seed_event["kind"], seed_event["cpu"]),
+                         "%d / %d" % (seed_event["writes"], seed_event["bound"]),
+                         "%d / %d" % (balanced_event["writes"], balanced_event["bound"]),
+                         ratio(seed_event["writes"], balanced_event["writes"]),
+                         "%d / %d" % (seed_event["high"] - seed_event["low"], balanced_event["high"] - balanced_event["low"]),
+                         seed_event["ticks"], balanced_event["ticks"],
+                         ratio(balanced_event["ticks"], seed_event["ticks"])])
+        sections.append("### Every event at -smp %d (writes / lower bound, max - min after, ticks)\n\n" % smp + table(
+            ["event", "", "seed writes", "balanced writes", "seed/balanced", "max-min seed / balanced",
+             "ticks seed", "ticks balanced", "balanced/seed"], rows))
+
     # 4. Cross-check with QEMU's trace.
     rows = []
     for smp in SMPS:
