@@ -42,6 +42,18 @@ def platform_smp8_el2():
     platform_boot(8, 2)
 
 
+def platform_smp128_two_redistributor_regions():
+    """Above 123 CPUs QEMU puts the last redistributors in a second region,
+    high in the address space: found by the GICR_TYPER walk, mapped by the
+    MMU, every CPU up and down."""
+    result = boot(SMP=128, APPEND="platform-only", timeout=180)
+    expect_status(result, 0)
+    expect("redistributor regions 2" in result.output, "the second redistributor region was not found")
+    expect("check: all 128 cpus online, confirmed by AFFINITY_INFO" in result.output, "not every cpu came online")
+    expect("check: hotplug 508 operations" in result.output, "hotplug cycles incomplete")
+    expect("check: delivery 512 SPIs" in result.output, "delivery to every cpu incomplete")
+
+
 def delivery_witnessed_by_qemu_trace():
     """QEMU's gicv3_icc_iar1_read trace names the CPU that acknowledged each
     INTID: each test SPI (252-255 on virt) must be acknowledged once by
@@ -59,4 +71,4 @@ def delivery_witnessed_by_qemu_trace():
 
 
 CHECKS = [platform_smp4_el1, platform_smp20_el1, platform_smp4_el2, platform_smp8_el2, platform_smp20_el2,
-          delivery_witnessed_by_qemu_trace]
+          platform_smp128_two_redistributor_regions, delivery_witnessed_by_qemu_trace]
