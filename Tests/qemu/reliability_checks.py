@@ -43,6 +43,21 @@ def stress_500_events_smp20_el2():
     expect("violations 0" in result.output, "violations at EL2, -smp 20")
 
 
+def watchdog_reports_a_stalled_cpu():
+    """A CPU that stops making progress (test-stall: spinning with its
+    interrupts masked) is reported by the watchdog with a PC, the offline
+    request it never takes is withdrawn, the interrupts routed to it are
+    reported as unhandled, and the run ends with status 2 instead of
+    hanging."""
+    result = boot(APPEND="test-stall=2 -- stress 5 6; exit 0", timeout=120)
+    expect_status(result, 2)
+    expect(re.search(r"^WATCHDOG: cpu 2 made no progress for 100 ms; last interrupted at PC 0x[0-9a-f]{16}$",
+                     result.output, re.M), "no watchdog report for cpu 2:\n" + "\n".join(result.lines()[-15:]))
+    expect("the request was withdrawn and it stays online" in result.output, "the offline request was not withdrawn")
+    expect(re.search(r"GICD_IROUTER -> cpu 2 \(online\), pending 1", result.output), "the stuck interrupt was not shown")
+    expect(re.search(r"stress: seed 5, 6 events .* violations [1-9]", result.output), "violations not counted")
+
+
 # (fault, expected message on cpu-online/offline of cpu 2, cpus-table line for cpu 2 afterwards)
 FAULT_SESSION = "cpu-offline 2\ncpu-online 2\ncpu-online 1\ncpus\ncheck\nfire 224 3\ncpu-offline 2\ncpu-online 2\ncheck\nexit 0\n"
 
@@ -81,4 +96,4 @@ def psci_affinity_info_never_off():
 
 CHECKS = [stress_2000_events_smp8_balanced, stress_500_events_smp8_seed, stress_500_events_smp20_el2,
           psci_cpu_on_invalid_parameters, psci_cpu_on_already_on, psci_cpu_does_not_announce,
-          psci_affinity_info_never_off]
+          psci_affinity_info_never_off, watchdog_reports_a_stalled_cpu]

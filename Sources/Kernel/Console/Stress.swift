@@ -25,6 +25,10 @@ enum Stress {
     nonisolated(unsafe) static var affinityRequests = UnsafeMutablePointer<(InterruptID, CPUMask)>.allocate(capacity: 1)
     /// Per CPU: 1 once it has carried out its posted set-affinity.
     nonisolated(unsafe) static var affinityDone = AtomicTable(count: 0)
+    /// Test-only (`test-stall=N` on the command line): CPU N + 1 stops making
+    /// progress, interrupts masked, once the storm starts, to show the
+    /// watchdog reporting it; 0 for none.
+    nonisolated(unsafe) static var stalledCPU = 0
     /// Per CPU: firings it made in the storm.
     nonisolated(unsafe) static var stormFirings = AtomicTable(count: 0)
 
@@ -38,6 +42,10 @@ enum Stress {
     /// One storm step from an idle loop: fire the next test SPI that is not
     /// in flight, then pause briefly so the storm does not starve the rest.
     static func fireFromIdleLoop(_ cpu: LogicalCPU) {
+        if stalledCPU == cpu.index + 1 {
+            arch_mask_interrupts()
+            while true {}
+        }
         firing.wrappingAdd(1, ordering: .sequentiallyConsistent)
         defer { firing.wrappingSubtract(1, ordering: .sequentiallyConsistent) }
         let test = OwnedInterrupts.test

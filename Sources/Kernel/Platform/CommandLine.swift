@@ -5,7 +5,9 @@
 /// Options: `policy=seed|balanced`; `console` (a prompt on the UART after
 /// the script); `bench` (the benchmark job); `platform-only` (the platform
 /// check without the demonstration); `psci-fault=NAME` (see `PSCIFault`);
-/// `test-fault` (a deliberate data abort: the test of the fault path). The script is everything after the first `--` word, e.g.
+/// `test-fault` (a deliberate data abort: the test of the fault path);
+/// `test-stall=N` (CPU N stops making progress during a stress run: the
+/// test of the watchdog). The script is everything after the first `--` word, e.g.
 /// `policy=seed -- cpu-offline 2; irqs; exit 0`.
 struct KernelCommandLine {
     /// The options, without the image name.

@@ -101,7 +101,15 @@ enum Hotplug {
         let stopped = Deadline.wait(milliseconds: stopTimeoutMilliseconds) {
             CPUs.state(of: cpu) == .offline
         }
-        guard stopped else { return .failure(.didNotStop(cpu.index, lastState: nil, afterwards: nil)) }
+        guard stopped else {
+            // Withdraw the request if the CPU never took it: it then stays
+            // online, as the tables say. Otherwise it is on its way down.
+            if CPUs.requests.replace(cpu.index, expected: CPURequest.goOffline.rawValue,
+                                     desired: CPURequest.none.rawValue) {
+                return .failure(.didNotRespond(cpu.index))
+            }
+            return .failure(.didNotStop(cpu.index, lastState: nil, afterwards: nil))
+        }
         var last: AffinityState?
         let off = Deadline.wait(milliseconds: stopTimeoutMilliseconds) {
             if case .success(let state) = machine.psci.affinityInfo(machine.affinity(of: cpu)) { last = state }
@@ -167,6 +175,7 @@ enum HotplugError: Error {
     case busy
     case psci(PSCIFunction, PSCIReturnCode)
     case didNotAnnounce(Int, sentBackOff: Bool)
+    case didNotRespond(Int)
     case didNotStop(Int, lastState: AffinityState?, afterwards: AffinityState?)
     case affinityInfoDisagrees(Int, expected: AffinityState, found: AffinityState)
 
@@ -202,6 +211,10 @@ enum HotplugError: Error {
             out.write(" ms")
             out.write(sentBackOff ? "; it was sent back to OFF (AFFINITY_INFO confirms)"
                                   : "; it did not return to OFF either, and is left out of the online mask")
+        case .didNotRespond(let index):
+            out.write("cpu ", index)
+            out.write(" did not take up the offline request within ", Int(Hotplug.stopTimeoutMilliseconds))
+            out.write(" ms; the request was withdrawn and it stays online")
         case .didNotStop(let index, let state, let afterwards):
             out.write("cpu ", index)
             out.write(" did not reach OFF within ", Int(Hotplug.stopTimeoutMilliseconds))
