@@ -25,9 +25,9 @@ enum Stress {
     nonisolated(unsafe) static var affinityRequests = UnsafeMutablePointer<(InterruptID, CPUMask)>.allocate(capacity: 1)
     /// Per CPU: 1 once it has carried out its posted set-affinity.
     nonisolated(unsafe) static var affinityDone = AtomicTable(count: 0)
-    /// Test-only (`test-stall=N` on the command line): CPU N + 1 stops making
-    /// progress, interrupts masked, once the storm starts, to show the
-    /// watchdog reporting it; 0 for none.
+    /// Test-only (`test-stall=N` on the command line): CPU N + 1 is told to
+    /// stop making progress, interrupts masked, when the run starts, to show
+    /// the watchdog reporting it; 0 for none.
     nonisolated(unsafe) static var stalledCPU = 0
     /// Per CPU: firings it made in the storm.
     nonisolated(unsafe) static var stormFirings = AtomicTable(count: 0)
@@ -42,10 +42,6 @@ enum Stress {
     /// One storm step from an idle loop: fire the next test SPI that is not
     /// in flight, then pause briefly so the storm does not starve the rest.
     static func fireFromIdleLoop(_ cpu: LogicalCPU) {
-        if stalledCPU == cpu.index + 1 {
-            arch_mask_interrupts()
-            while true {}
-        }
         firing.wrappingAdd(1, ordering: .sequentiallyConsistent)
         defer { firing.wrappingSubtract(1, ordering: .sequentiallyConsistent) }
         let test = OwnedInterrupts.test
@@ -98,6 +94,11 @@ enum Stress {
         var heartbeats: [UInt32] = Array(repeating: 0, count: machine.cpuCount)
         InterruptMigration.printsNotes = false
         defer { InterruptMigration.printsNotes = true }
+        if stalledCPU != 0, CPUs.online.contains(LogicalCPU(stalledCPU - 1)), stalledCPU - 1 != controller.index {
+            CPUs.requests.store(stalledCPU - 1, CPURequest.stall.rawValue)
+            CPUInterface.sendSGI(KernelSGI.wake, to: machine.affinity(of: LogicalCPU(stalledCPU - 1)))
+            _ = Deadline.wait(milliseconds: 100) { CPUs.requests.load(stalledCPU - 1) == CPURequest.none.rawValue }
+        }
 
         for event in 1 ... events {
             let online = CPUs.online

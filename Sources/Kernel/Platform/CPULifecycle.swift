@@ -63,6 +63,8 @@ enum CPULifecycle {
                 Stress.performAffinityRequest(on: cpu)
             case .abortStart:
                 break
+            case .stall:
+                while true {}
             }
             arch_unmask_interrupts()
         }

@@ -96,4 +96,6 @@ enum CPURequest: UInt32 {
     case setAffinity = 3
     /// Abandon a start that did not announce itself: call CPU_OFF.
     case abortStart = 4
+    /// Test-only (`test-stall`): stop making progress, interrupts masked.
+    case stall = 5
 }
