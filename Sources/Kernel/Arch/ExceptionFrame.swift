@@ -9,31 +9,6 @@ struct ExceptionFrame {
     static let linkRegisterOffset = 31 * 8
 }
 
-/// Which of the sixteen vector-table slots was taken (Arm ARM D1.10.2).
-struct VectorSlot {
-    let rawValue: UInt64
-
-    /// "synchronous", "IRQ", "FIQ" or "SError".
-    var exceptionType: StaticString {
-        switch rawValue & 3 {
-        case 0: return "synchronous"
-        case 1: return "IRQ"
-        case 2: return "FIQ"
-        default: return "SError"
-        }
-    }
-
-    /// Where the exception came from.
-    var origin: StaticString {
-        switch rawValue >> 2 {
-        case 0: return "current EL, SP_EL0"
-        case 1: return "current EL, SP_ELx"
-        case 2: return "lower EL, AArch64"
-        default: return "lower EL, AArch32"
-        }
-    }
-}
-
 /// Every exception other than an IRQ from EL1 ends here: a fault in the
 /// kernel. Prints what happened — the slot, the syndrome decoded, ELR, FAR —
 /// and stops the machine with status 3 instead of hanging.

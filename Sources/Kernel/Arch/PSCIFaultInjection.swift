@@ -24,13 +24,13 @@ enum PSCIFault: UInt32 {
     /// Arms the fault named by `text`; false for an unknown name.
     static func arm(_ text: UnsafeRawBufferPointer) -> Bool {
         let fault: PSCIFault
-        if bytes(text, equal: "cpu-on-bad-mpidr") {
+        if BootArguments.bytes(text, equal: "cpu-on-bad-mpidr") {
             fault = .cpuOnBadMPIDR
-        } else if bytes(text, equal: "cpu-on-online") {
+        } else if BootArguments.bytes(text, equal: "cpu-on-online") {
             fault = .cpuOnOnline
-        } else if bytes(text, equal: "silent-start") {
+        } else if BootArguments.bytes(text, equal: "silent-start") {
             fault = .silentStart
-        } else if bytes(text, equal: "affinity-info-stuck") {
+        } else if BootArguments.bytes(text, equal: "affinity-info-stuck") {
             fault = .affinityInfoStuck
         } else {
             return false

@@ -76,9 +76,9 @@ enum InterruptMigration {
         return false
         #else
         let kind: PolicySelection.Kind
-        if bytes(name, equal: "seed") {
+        if BootArguments.bytes(name, equal: "seed") {
             kind = .seed
-        } else if bytes(name, equal: "balanced") {
+        } else if BootArguments.bytes(name, equal: "balanced") {
             kind = .balanced
         } else {
             return false
@@ -141,13 +141,4 @@ enum InterruptMigration {
 @inline(never)
 func interruptMigrationRebalance(_ cpu: UInt32, _ up: UInt32) {
     InterruptMigration.rebalanceNow(from: LogicalCPU(Int(cpu)), up: up != 0)
-}
-
-/// Whether `bytes` spell `word` exactly.
-func bytes(_ bytes: UnsafeRawBufferPointer, equal word: StaticString) -> Bool {
-    guard bytes.count == word.utf8CodeUnitCount else { return false }
-    for index in 0 ..< bytes.count where bytes[index] != word.utf8Start[index] {
-        return false
-    }
-    return true
 }

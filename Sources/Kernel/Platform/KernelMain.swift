@@ -8,7 +8,7 @@
 /// 4. Run the job the command line asks for; return its exit status.
 @_cdecl("kernel_main")
 func kernelMain(_ entryLevel: UInt64) -> UInt32 {
-    let commandLine = KernelCommandLine(readingInto: BootStorage.commandLine)
+    let commandLine = KernelCommandLine.read(into: BootStorage.commandLine)
 
     let platform: PlatformDescription
     switch DeviceTreeBlob.platform() {

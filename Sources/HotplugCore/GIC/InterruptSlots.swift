@@ -2,22 +2,22 @@
 /// SGIs, PPIs and SPIs keep their INTID (0 ... the SPI limit), extended SPIs
 /// follow straight after. Sized from `GICD_TYPER`, so QEMU's 224 SPIs cost
 /// 256 slots, not 1024.
-struct InterruptSlots {
+public struct InterruptSlots: Equatable, Sendable {
     /// Highest SPI INTID (31 if the GIC has no SPIs).
-    let spiLimit: UInt32
+    public let spiLimit: UInt32
     /// Number of extended SPIs (0 without eSPI).
-    let extendedCount: Int
+    public let extendedCount: Int
 
-    init(_ type: DistributorType) {
+    public init(_ type: DistributorType) {
         spiLimit = type.sharedInterrupts?.upperBound ?? InterruptID.firstSPI - 1
         extendedCount = type.extendedSPIs?.count ?? 0
     }
 
-    var count: Int { Int(spiLimit) + 1 + extendedCount }
+    public var count: Int { Int(spiLimit) + 1 + extendedCount }
 
     /// The slot of `id`, or nil for an INTID this GIC does not implement.
     @inline(__always)
-    func slot(of id: InterruptID) -> Int? {
+    public func slot(of id: InterruptID) -> Int? {
         if id.rawValue <= spiLimit { return Int(id.rawValue) }
         if id.kind == .extendedSPI {
             let offset = Int(id.rawValue - InterruptID.firstExtendedSPI)

@@ -1,0 +1,74 @@
+/// The image's command line after its name, as QEMU passes it through
+/// semihosting (`-append`): space-separated options, then optionally a `--`
+/// word and a console script, e.g. `policy=seed -- cpu-offline 2; irqs`.
+///
+/// Pure and allocation-free: it only slices the caller's buffer, which must
+/// outlive it (the kernel keeps the command line in static storage).
+public struct BootArguments {
+    /// The options, before any `--` word.
+    public let options: UnsafeRawBufferPointer
+    /// The console script after the `--` word; empty if none.
+    public let script: UnsafeRawBufferPointer
+
+    public init(_ text: UnsafeRawBufferPointer) {
+        var scriptStart = text.count
+        var optionsEnd = text.count
+        var index = 0
+        while index < text.count {
+            while index < text.count && text[index] == BootArguments.space { index += 1 }
+            let start = index
+            while index < text.count && text[index] != BootArguments.space { index += 1 }
+            if index - start == 2 && text[start] == UInt8(ascii: "-") && text[start + 1] == UInt8(ascii: "-") {
+                optionsEnd = start
+                scriptStart = min(index + 1, text.count)
+                break
+            }
+        }
+        options = UnsafeRawBufferPointer(rebasing: text[0 ..< optionsEnd])
+        script = UnsafeRawBufferPointer(rebasing: text[scriptStart ..< text.count])
+    }
+
+    /// Whether `word` is one of the options.
+    public func contains(word: StaticString) -> Bool {
+        var found = false
+        forEachOption { option in
+            if BootArguments.bytes(option, equal: word) { found = true }
+        }
+        return found
+    }
+
+    /// The value of a `key=value` option, if present (the first one wins).
+    public func value(of key: StaticString) -> UnsafeRawBufferPointer? {
+        var found: UnsafeRawBufferPointer?
+        let keyLength = key.utf8CodeUnitCount
+        forEachOption { option in
+            guard found == nil, option.count > keyLength, option[keyLength] == UInt8(ascii: "="),
+                  BootArguments.bytes(UnsafeRawBufferPointer(rebasing: option[0 ..< keyLength]), equal: key) else {
+                return
+            }
+            found = UnsafeRawBufferPointer(rebasing: option[(keyLength + 1)...])
+        }
+        return found
+    }
+
+    /// Whether `bytes` spell `word` exactly.
+    public static func bytes(_ bytes: UnsafeRawBufferPointer, equal word: StaticString) -> Bool {
+        guard bytes.count == word.utf8CodeUnitCount else { return false }
+        for index in 0 ..< bytes.count where bytes[index] != word.utf8Start[index] {
+            return false
+        }
+        return true
+    }
+
+    private static let space = UInt8(ascii: " ")
+
+    private func forEachOption(_ body: (UnsafeRawBufferPointer) -> Void) {
+        var index = 0
+        while index < options.count {
+            while index < options.count && options[index] == BootArguments.space { index += 1 }
+            let start = index
+            while index < options.count && options[index] != BootArguments.space { index += 1 }
+            if index > start { body(UnsafeRawBufferPointer(rebasing: options[start ..< index])) }
+        }
+    }
+}
