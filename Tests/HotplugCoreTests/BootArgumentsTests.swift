@@ -47,7 +47,19 @@ final class BootArgumentsTests: XCTestCase {
         arguments("policy policy= policyx=1 test-stall=2") { arguments in
             XCTAssertEqual(string(arguments.value(of: "policy")), "")
             XCTAssertEqual(string(arguments.value(of: "test-stall")), "2")
+            XCTAssertEqual(arguments.number(of: "test-stall"), 2)
+            XCTAssertNil(arguments.number(of: "policy"), "empty is not a number")
             XCTAssertNil(arguments.value(of: "test"))
+        }
+    }
+
+    func testNumbers() {
+        arguments("a=12 b=x1 c=1234567890 d=007") { arguments in
+            XCTAssertEqual(arguments.number(of: "a"), 12)
+            XCTAssertNil(arguments.number(of: "b"))
+            XCTAssertNil(arguments.number(of: "c"), "more than 9 digits")
+            XCTAssertEqual(arguments.number(of: "d"), 7)
+            XCTAssertNil(arguments.number(of: "e"))
         }
     }
 }

@@ -51,6 +51,18 @@ public struct BootArguments {
         return found
     }
 
+    /// The value of a `key=N` option as a decimal number (at most 9 digits),
+    /// or nil if it is absent or not a number.
+    public func number(of key: StaticString) -> Int? {
+        guard let text = value(of: key), !text.isEmpty, text.count <= 9 else { return nil }
+        var value = 0
+        for byte in text {
+            guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") else { return nil }
+            value = value * 10 + Int(byte - UInt8(ascii: "0"))
+        }
+        return value
+    }
+
     /// Whether `bytes` spell `word` exactly.
     public static func bytes(_ bytes: UnsafeRawBufferPointer, equal word: StaticString) -> Bool {
         guard bytes.count == word.utf8CodeUnitCount else { return false }

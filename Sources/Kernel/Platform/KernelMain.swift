@@ -79,7 +79,7 @@ func kernelMain(_ entryLevel: UInt64) -> UInt32 {
         return Benchmark.run(seed: 1) ? 0 : 1
     }
 
-    if let stall = commandLine.value(of: "test-stall"), let cpu = decimalValue(stall), cpu < machine.cpuCount {
+    if let cpu = commandLine.number(of: "test-stall"), cpu < machine.cpuCount {
         Stress.stalledCPU = cpu + 1
     }
 
@@ -148,17 +148,6 @@ private func bringUpSystem() -> Bool {
         out.write(")")
     }
     return started == machine.cpuCount
-}
-
-/// A small decimal number from the command line, or nil.
-private func decimalValue(_ bytes: UnsafeRawBufferPointer) -> Int? {
-    guard !bytes.isEmpty, bytes.count < 6 else { return nil }
-    var value = 0
-    for byte in bytes {
-        guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") else { return nil }
-        value = value * 10 + Int(byte - UInt8(ascii: "0"))
-    }
-    return value
 }
 
 /// Static buffers the boot path fills before the heap is of any use.
