@@ -105,11 +105,12 @@ enum ConsoleShell {
         }
     }
 
+    /// `cpuN> `, N being the CPU the console runs on.
     private static func prompt() {
-        Console.put(UInt8(ascii: "c"))
-        Console.put(UInt8(ascii: "p"))
-        Console.put(UInt8(ascii: "u"))
-        Console.decimalPrompt(cpu.index)
+        Console.partialLine { out in
+            out.write("cpu", cpu.index)
+            out.write("> ")
+        }
     }
 
     /// The next received byte; sleeps in WFI (the UART interrupt, on

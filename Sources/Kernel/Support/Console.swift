@@ -39,12 +39,11 @@ enum Console {
         }
     }
 
-    /// `N> ` after "cpu", for the prompt.
-    static func decimalPrompt(_ value: Int) {
+    /// Writes text without ending the line (the prompt).
+    static func partialLine(_ body: (inout ConsoleWriter) -> Void) {
         lock.withLock {
             var writer = ConsoleWriter()
-            writer.decimal(value)
-            writer.write("> ")
+            body(&writer)
         }
     }
 
