@@ -28,10 +28,6 @@ struct Redistributor {
         frame = MMIORegion(base: found)
     }
 
-    var type: RedistributorType {
-        RedistributorType(rawValue: frame.read64(RedistributorRegister.GICR_TYPER))
-    }
-
     /// GICR_WAKER bits (§12.11.43).
     private static let processorSleep: UInt32 = 1 << 1
     private static let childrenAsleep: UInt32 = 1 << 2
