@@ -63,13 +63,10 @@ public struct BootArguments {
         return value
     }
 
-    /// Whether `bytes` spell `word` exactly.
+    /// Whether `bytes` spell `word` exactly (the console's comparison,
+    /// `ConsoleText.equals`, offered to the kernel's option names).
     public static func bytes(_ bytes: UnsafeRawBufferPointer, equal word: StaticString) -> Bool {
-        guard bytes.count == word.utf8CodeUnitCount else { return false }
-        for index in 0 ..< bytes.count where bytes[index] != word.utf8Start[index] {
-            return false
-        }
-        return true
+        ConsoleText.equals(bytes, word)
     }
 
     private static let space = UInt8(ascii: " ")
