@@ -53,7 +53,7 @@ ifeq ($(HOTPLUG),0)
 SWIFT_FLAGS += -D HOTPLUG_DISABLED
 endif
 
-C_FLAGS := --target=aarch64-none-elf -mcpu=cortex-a57 -ffreestanding -fno-builtin \
+C_FLAGS := --target=aarch64-none-elf -mcpu=cortex-a57 -ffreestanding -fno-builtin -I Sources/Kernel/Arch \
 	-fno-pic -O2 -Wall -Wextra -ffunction-sections
 
 # DTB=0 boots the same code linked 512 KiB into RAM instead of 2 MiB: QEMU
@@ -81,11 +81,11 @@ all: $(IMAGE)
 deps:
 	@scripts/install-deps.sh
 
-$(BUILD)/kernel.o: $(CORE_SOURCES) $(KERNEL_SOURCES) $(BRIDGING_HEADER) Makefile
+$(BUILD)/kernel.o: $(CORE_SOURCES) $(KERNEL_SOURCES) $(BRIDGING_HEADER) Sources/Kernel/Arch/BootLayout.h Makefile
 	@mkdir -p $(BUILD)
 	$(SWIFTC) $(SWIFT_FLAGS) -c $(CORE_SOURCES) $(KERNEL_SOURCES) -o $@
 
-$(BUILD)/%.o: boot/%.S Makefile
+$(BUILD)/%.o: boot/%.S Sources/Kernel/Arch/BootLayout.h Makefile
 	@mkdir -p $(BUILD)
 	$(CLANG) $(C_FLAGS) -c $< -o $@
 

@@ -3,30 +3,50 @@
  *
  * The boot CPU enters at _start (QEMU's -kernel jumps to the ELF entry with
  * the MMU off); secondary CPUs enter at secondary_entry through PSCI CPU_ON
- * with x0 = the context id, which is the address of their `CPUStartBlock`
- * (Sources/Kernel/Platform/CPUStartBlock.swift).
+ * with x0 = the context id, the address of their `struct cpu_start_block`
+ * (Sources/Kernel/Arch/BootLayout.h).
  *
- * Both paths are written once: leave EL2 if entered there, take a stack,
- * enable FP/SIMD (Swift code uses the vector registers), install the EL1
- * vectors, then call into Swift. The image always runs at EL1: on a machine
- * with virtualization=on the CPUs start at EL2 and drop here, with the GIC
- * system-register interface opened to EL1 (ICC_SRE_EL2.Enable) and physical
- * interrupts left to EL1 (HCR_EL2.IMO/FMO clear).
+ * No compiled code runs with the MMU off. With the MMU off every data
+ * access is Device-nGnRnE (Arm ARM D8.2.11), where unaligned accesses fault
+ * and exclusives are not guaranteed; compiled Swift assumes neither. So
+ * this stub, in assembly, turns the MMU and caches on first:
+ *   - the boot CPU under an early identity map it builds here: the 1 GiB
+ *     blocks holding the image and the device tree, as Normal memory with
+ *     exactly the descriptor bits the final map gives RAM (BootLayout.h);
+ *     the kernel later switches TTBR0_EL1 to the map the device tree
+ *     describes, which translates those blocks identically;
+ *   - a secondary CPU directly under the final map, whose table address the
+ *     boot CPU put in its start block.
+ * Only then does a CPU take a stack, enable FP/SIMD (Swift uses the vector
+ * registers), start the timer's event stream (Deadline waits in WFE),
+ * install the EL1 vectors and call Swift. The boot CPU clears .bss with the
+ * MMU on, so no stale cache line can shadow the zeros.
+ *
+ * The image runs at EL1: on a machine with virtualization=on the CPUs start
+ * at EL2 and drop here (leave_el2_if_there).
  */
+#include "BootLayout.h"
 
     .section .text.boot, "ax"
     .global _start
 _start:
     mrs     x19, CurrentEL
     lsr     x19, x19, #2                /* x19 = exception level at entry */
-    bl      leave_el2_if_there
+    bl      leave_el2_if_there          /* x21 = BOOT_STATUS_* flags */
+
+    adrp    x0, early_level1_table
+    add     x0, x0, :lo12:early_level1_table
+    bl      build_early_map
+    adrp    x0, early_level1_table
+    add     x0, x0, :lo12:early_level1_table
+    bl      mmu_enable
 
     adrp    x0, __boot_stack_top
     add     x0, x0, :lo12:__boot_stack_top
     mov     sp, x0
-    bl      enable_fp_and_vectors
+    bl      enable_fp_timer_and_vectors
 
-    /* Clear .bss (8-byte aligned by the linker script). */
+    /* Clear .bss (8-byte aligned by the linker script), MMU and caches on. */
     adrp    x0, __bss_start
     add     x0, x0, :lo12:__bss_start
     adrp    x1, __bss_end
@@ -37,15 +57,15 @@ _start:
     b       1b
 2:
     mov     x0, x19
+    mov     x1, x21
     bl      kernel_main                 /* returns the exit status in w0 */
     bl      semihosting_exit
 3:  wfi
     b       3b
 
 /*
- * Secondary CPUs: x0 = context id = address of this CPU's CPUStartBlock.
- * Layout (must match CPUStartBlock): +0 stack top, +8 MAIR_EL1, +16 TCR_EL1,
- * +24 TTBR0_EL1, +32 SCTLR_EL1 (0 = leave the MMU off).
+ * Secondary CPUs: x0 = context id = address of this CPU's start block, read
+ * here with the MMU off (aligned 64-bit loads only).
  */
     .global secondary_entry
 secondary_entry:
@@ -53,11 +73,11 @@ secondary_entry:
     mrs     x19, CurrentEL
     lsr     x19, x19, #2
     bl      leave_el2_if_there
-    ldr     x0, [x20, #0]
+    ldr     x0, [x20, #CPU_START_BLOCK_TABLE_BASE]
+    bl      mmu_enable
+    ldr     x0, [x20, #CPU_START_BLOCK_STACK_TOP]
     mov     sp, x0
-    bl      enable_fp_and_vectors
-    mov     x0, x20
-    bl      mmu_enable_from_block
+    bl      enable_fp_timer_and_vectors
     mov     x0, x20
     mov     x1, x19
     bl      kernel_secondary_main       /* does not return */
@@ -65,37 +85,112 @@ secondary_entry:
     b       4b
 
 /*
- * mmu_enable_from_block(x0 = start block): program MAIR/TCR/TTBR0 and turn
- * on the MMU and caches with the values the boot CPU computed. The block's
- * SCTLR_EL1 field is 0 when the MMU is to stay off.
+ * build_early_map(x0 = the 4 KiB level-1 table): every entry invalid but
+ * the blocks holding the image (__image_start) and the start of RAM, where
+ * QEMU leaves the device tree (__ram_start). Written with the MMU off, so
+ * the table's lines are invalidated before (no dirty line may later be
+ * evicted over it) and after (no line fetched meanwhile may shadow it), as
+ * the Arm ARM asks when data written with caches off is later read through
+ * them (D7.5.9, "Data and unified caches").
  */
-    .global mmu_enable_from_block
-mmu_enable_from_block:
-    ldr     x4, [x0, #32]
-    cbz     x4, 1f
-    ldr     x1, [x0, #8]
-    ldr     x2, [x0, #16]
-    ldr     x3, [x0, #24]
+build_early_map:
+    mov     x7, x30
+    mov     x6, x0
+    mov     x1, #4096
+    bl      invalidate_data_cache_range
+    mov     x1, #0
+1:  str     xzr, [x6, x1, lsl #3]
+    add     x1, x1, #1
+    cmp     x1, #MMU_LEVEL1_ENTRIES
+    b.lo    1b
+    adrp    x2, __image_start
+    add     x2, x2, :lo12:__image_start
+    bl      map_ram_block
+    ldr     x2, =__ram_start
+    bl      map_ram_block
+    dmb     sy
+    mov     x0, x6
+    mov     x1, #4096
+    bl      invalidate_data_cache_range
+    mov     x30, x7
+    ret
+
+/* map_ram_block(x6 = level-1 table, x2 = an address): its 1 GiB block as RAM. */
+map_ram_block:
+    lsr     x3, x2, #MMU_LEVEL1_BLOCK_SHIFT
+    lsl     x4, x3, #MMU_LEVEL1_BLOCK_SHIFT
+    mov     x5, #MMU_NORMAL_BLOCK_ATTRIBUTES
+    orr     x4, x4, x5
+    str     x4, [x6, x3, lsl #3]
+    ret
+
+/*
+ * invalidate_data_cache_range(x0 = start, x1 = bytes): DC IVAC by the
+ * smallest data cache line (CTR_EL0.DminLine, log2 of words), then DSB.
+ */
+invalidate_data_cache_range:
+    mrs     x3, ctr_el0
+    ubfx    x3, x3, #16, #4
+    mov     x4, #4
+    lsl     x4, x4, x3                  /* line size in bytes */
+    add     x1, x0, x1
+    sub     x5, x4, #1
+    bic     x0, x0, x5
+1:  dc      ivac, x0
+    add     x0, x0, x4
+    cmp     x0, x1
+    b.lo    1b
+    dsb     sy
+    ret
+
+/*
+ * mmu_enable(x0 = level-1 table): MAIR, TCR (IPS from PARange), TTBR0, then
+ * SCTLR with M, C and I (BootLayout.h). The TLB is invalidated first: a CPU
+ * coming back after CPU_OFF must not use entries from its previous life.
+ * The instruction cache is invalidated after, as its contents are
+ * unknown until the first enable (Arm ARM D7.4.8).
+ */
+mmu_enable:
+    ldr     x1, =MMU_MAIR_EL1
     msr     mair_el1, x1
-    msr     tcr_el1, x2
-    msr     ttbr0_el1, x3
-    dsb     ish
+    mrs     x2, id_aa64mmfr0_el1
+    and     x2, x2, #0x7
+    lsl     x2, x2, #MMU_TCR_EL1_IPS_SHIFT
+    ldr     x1, =MMU_TCR_EL1_WITHOUT_IPS
+    orr     x1, x1, x2
+    msr     tcr_el1, x1
+    msr     ttbr0_el1, x0
     isb
-    tlbi    vmalle1                     /* no stale entries from a previous life of this CPU */
-    dsb     ish
+    tlbi    vmalle1
+    dsb     nsh
+    ldr     x1, =MMU_SCTLR_EL1
+    msr     sctlr_el1, x1
     isb
-    msr     sctlr_el1, x4
+    ic      iallu
+    dsb     nsh
     isb
-1:  ret
+    ret
 
 /*
  * If running at EL2, configure EL2 so that EL1 owns the machine, and eret to
- * EL1 with all exceptions masked. Returns to the caller (x30) at EL1.
+ * EL1 with all exceptions masked. Returns to the caller (x30) at EL1, with
+ * x21 = BOOT_STATUS_* flags for what kernel_main must report.
+ *
+ * GIC (IHI 0069 §12.1.7, "GIC System register access"): only when
+ * ID_AA64PFR0_EL1.GIC says the system-register interface exists; then
+ * ICC_SRE_EL2.SRE and .Enable (EL1 may use ICC_*_EL1), read back since
+ * SRE is RAO/WI or RAZ/WI on some implementations, and ICH_HCR_EL2 zeroed:
+ * no virtual CPU interface, nothing of a previous owner left enabled.
  */
 leave_el2_if_there:
-    mrs     x9, CurrentEL
+    mov     x21, #0
+    mrs     x9, id_aa64pfr0_el1
+    ubfx    x9, x9, #24, #4
+    cbnz    x9, 1f
+    orr     x21, x21, #BOOT_STATUS_GIC_SYSTEM_REGISTERS_ABSENT
+1:  mrs     x9, CurrentEL
     cmp     x9, #(2 << 2)
-    b.ne    1f
+    b.ne    6f
     mov     x9, #(1 << 31)              /* HCR_EL2.RW: EL1 is AArch64; IMO/FMO/AMO clear */
     msr     hcr_el2, x9
     mov     x9, #3                      /* CNTHCTL_EL2: EL1PCTEN | EL1PCEN */
@@ -104,12 +199,32 @@ leave_el2_if_there:
     mov     x9, #0x33ff                 /* CPTR_EL2: RES1 bits, TFP clear */
     msr     cptr_el2, x9
     msr     hstr_el2, xzr
+    /*
+     * MDCR_EL2: no debug or PMU traps to EL2, and HPMN = PMCR_EL0.N so EL1
+     * sees every event counter (HPMN resets UNKNOWN; Arm ARM D19.3.x).
+     * Without a PMU (ID_AA64DFR0_EL1.PMUVer 0 or 0xF) HPMN is 0.
+     */
+    mov     x10, #0
+    mrs     x9, id_aa64dfr0_el1
+    ubfx    x9, x9, #8, #4
+    cbz     x9, 2f
+    cmp     x9, #0xf
+    b.eq    2f
+    mrs     x10, pmcr_el0
+    ubfx    x10, x10, #11, #5
+2:  msr     mdcr_el2, x10
+    tbnz    x21, #0, 4f                 /* no GIC system registers: leave them alone */
     mrs     x9, icc_sre_el2
-    mov     x10, #0x9                   /* SRE | Enable: EL1 may use ICC_*_EL1 */
+    mov     x10, #0x9                   /* SRE | Enable */
     orr     x9, x9, x10
     msr     icc_sre_el2, x9
     isb
-    mrs     x9, midr_el1
+    mrs     x9, icc_sre_el2
+    tbnz    x9, #0, 3f
+    orr     x21, x21, #BOOT_STATUS_EL2_SRE_DID_NOT_STICK
+    b       4f
+3:  msr     ich_hcr_el2, xzr
+4:  mrs     x9, midr_el1
     msr     vpidr_el2, x9
     mrs     x9, mpidr_el1
     msr     vmpidr_el2, x9              /* EL1 reads the real MPIDR */
@@ -118,13 +233,21 @@ leave_el2_if_there:
     mov     x9, #0x3c5                  /* SPSR: EL1h, DAIF masked */
     msr     spsr_el2, x9
     msr     elr_el2, x30
+    isb
     eret
-1:  ret
+6:  ret
 
-/* CPACR_EL1.FPEN = 0b11 (no FP/SIMD traps), VBAR_EL1 = exception_vectors. */
-enable_fp_and_vectors:
+/*
+ * CPACR_EL1.FPEN = 0b11 (no FP/SIMD traps); CNTKCTL_EL1 = EVNTEN with
+ * EVNTI 9, an event each time bit 9 of the virtual counter flips (Arm ARM
+ * D11.2.3), so WFE waits always wake; VBAR_EL1 = exception_vectors, only
+ * now that an exception can run Swift with the MMU on.
+ */
+enable_fp_timer_and_vectors:
     mov     x9, #(3 << 20)
     msr     cpacr_el1, x9
+    mov     x9, #(1 << 2 | 9 << 4)
+    msr     cntkctl_el1, x9
     adrp    x9, exception_vectors
     add     x9, x9, :lo12:exception_vectors
     msr     vbar_el1, x9
@@ -146,3 +269,10 @@ semihosting_exit:
     hlt     #0xf000
 5:  wfi
     b       5b
+
+/* The boot CPU's early level-1 table: 4 KiB, 4 KiB aligned, never in .bss
+ * (it is in use while .bss is cleared). */
+    .section .early_tables, "aw", %nobits
+    .balign 4096
+early_level1_table:
+    .space  4096

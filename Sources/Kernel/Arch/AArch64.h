@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <stddef.h>
 
+#include "BootLayout.h"
+
 #define ARCH_READ_REGISTER(name, reg)                                       \
     static inline uint64_t arch_read_##name(void)                           \
     {                                                                       \
@@ -54,11 +56,9 @@ ARCH_WRITE_REGISTER(icc_eoir1, icc_eoir1_el1)
 ARCH_WRITE_REGISTER(icc_sgi1r, icc_sgi1r_el1)
 ARCH_WRITE_REGISTER(counter_control, cntkctl_el1)
 
-/* Translation regime (Arm ARM D8). */
-ARCH_WRITE_REGISTER(mair, mair_el1)
-ARCH_WRITE_REGISTER(tcr, tcr_el1)
+/* Translation regime (Arm ARM D8): MAIR, TCR and SCTLR are the boot stub's
+ * (BootLayout.h); the kernel only moves TTBR0 to the final map. */
 ARCH_WRITE_REGISTER(ttbr0, ttbr0_el1)
-ARCH_WRITE_REGISTER(sctlr, sctlr_el1)
 
 /* Clean one data-cache line to the point of coherency: for data a CPU reads
  * with its MMU (and so its caches) still off. */
@@ -67,9 +67,12 @@ static inline void arch_clean_data_cache_line(const void *address)
     __asm__ volatile("dc cvac, %0" :: "r"(address) : "memory");
 }
 
+/* This CPU's stage-1 EL1 TLB entries (TLBI VMALLE1, not broadcast: every
+ * CPU switches maps for itself), then DSB and ISB so the next access uses
+ * the new translation. */
 static inline void arch_invalidate_tlb_all(void)
 {
-    __asm__ volatile("dsb ishst\n tlbi vmalle1\n dsb ish\n isb" ::: "memory");
+    __asm__ volatile("dsb ishst\n tlbi vmalle1\n dsb nsh\n isb" ::: "memory");
 }
 
 static inline void arch_mask_interrupts(void) { __asm__ volatile("msr daifset, #3" ::: "memory"); }
@@ -77,6 +80,7 @@ static inline void arch_unmask_interrupts(void) { __asm__ volatile("msr daifclr,
 static inline void arch_isb(void) { __asm__ volatile("isb" ::: "memory"); }
 static inline void arch_dsb_sy(void) { __asm__ volatile("dsb sy" ::: "memory"); }
 static inline void arch_dsb_ish(void) { __asm__ volatile("dsb ish" ::: "memory"); }
+static inline void arch_dsb_ishst(void) { __asm__ volatile("dsb ishst" ::: "memory"); }
 static inline void arch_wait_for_interrupt(void) { __asm__ volatile("wfi" ::: "memory"); }
 static inline void arch_wait_for_event(void) { __asm__ volatile("wfe" ::: "memory"); }
 static inline void arch_send_event(void) { __asm__ volatile("sev" ::: "memory"); }

@@ -1,21 +1,35 @@
-/// Turns on the MMU and caches with the identity map the device tree
-/// describes (`IdentityMap` in the pure core decides every descriptor).
+/// The identity map the device tree describes, and the switch to it.
 ///
-/// Why at all, in an identity-mapped kernel: load/store-exclusive (every
-/// spin lock) is architecturally defined only on Normal cacheable memory,
-/// and with the MMU off all memory is Device memory.
+/// Every CPU already runs with the MMU and caches on when Swift starts
+/// (boot/start.S: the boot CPU under an early map of the blocks holding the
+/// image and the device tree, a secondary directly under this map).
+/// `IdentityMap` in the pure core decides every descriptor of this map;
+/// MAIR, TCR and SCTLR are the boot stub's (BootLayout.h), the same for both
+/// maps, so joining this map changes only `TTBR0_EL1`.
+///
+/// Why a map at all, in an identity-mapped kernel: with the MMU off every
+/// data access is Device-nGnRnE, where unaligned accesses fault and
+/// load/store-exclusive (every spin lock) is not guaranteed to work.
 enum MMU {
-    /// The values a CPU programs to join the map; the boot CPU computes them
-    /// once and secondaries take them from their `CPUStartBlock`.
-    struct Configuration {
-        var memoryAttributes: UInt64
-        var translationControl: UInt64
+    /// The level-1 table of the map: what `TTBR0_EL1` holds.
+    struct Translation {
         var tableBase: UInt64
-        var systemControl: UInt64
     }
 
-    /// Builds the level-1 table from the platform's RAM and device regions.
-    static func configuration(for platform: PlatformDescription) -> Result<Configuration, IdentityMap.PlanError> {
+    /// Why the device tree's memory cannot carry this kernel.
+    enum MapError: Error {
+        case plan(IdentityMap.PlanError)
+        /// The image (code, data, stacks, heap) does not lie in RAM the
+        /// device tree describes.
+        case imageOutsideMemory(ImagePlacement)
+    }
+
+    /// Builds the level-1 table from the platform's RAM and device regions,
+    /// after checking that RAM holds the whole image: the early map and the
+    /// final map must translate the image's block identically.
+    static func translation(for platform: PlatformDescription) -> Result<Translation, MapError> {
+        let placement = ImagePlacement(start: linker_image_start(), end: linker_image_end())
+        guard placement.isCovered(by: platform) else { return .failure(.imageOutsideMemory(placement)) }
         var map = IdentityMap()
         do throws(IdentityMap.PlanError) {
             for index in 0 ..< platform.memoryRegionCount {
@@ -33,7 +47,7 @@ enum MMU {
                 try map.map(base: rtc.registers.base, size: rtc.registers.size, as: .device)
             }
         } catch {
-            return .failure(error)
+            return .failure(.plan(error))
         }
         let table = UnsafeMutablePointer<UInt64>.allocate(capacity: IdentityMap.entryCount + 512)
         // Align to the table size (4 KiB) within the over-allocation.
@@ -41,23 +55,17 @@ enum MMU {
         for index in 0 ..< IdentityMap.entryCount {
             aligned[index] = map.descriptor(ofBlock: index)
         }
-        let physicalAddressRange = arch_read_id_aa64mmfr0() & 0xF
-        return .success(Configuration(
-            memoryAttributes: IdentityMap.MemoryAttributes.registerValue,
-            translationControl: IdentityMap.translationControl(physicalAddressRange: physicalAddressRange),
-            tableBase: UInt64(UInt(bitPattern: aligned)),
-            systemControl: IdentityMap.systemControlWithMMU))
+        return .success(Translation(tableBase: UInt64(UInt(bitPattern: aligned))))
     }
 
-    /// Turns the MMU on for the calling CPU.
-    static func enable(_ configuration: Configuration) {
-        arch_write_mair(configuration.memoryAttributes)
-        arch_write_tcr(configuration.translationControl)
-        arch_write_ttbr0(configuration.tableBase)
-        arch_dsb_ish()
+    /// Moves the calling CPU, MMU on, from the early map to `translation`.
+    /// No break-before-make is needed (Arm ARM D8.14.1): every address in
+    /// use translates to the same output address with the same attributes
+    /// and block size under both maps, and the rest was unmapped before.
+    static func switchTo(_ translation: Translation) {
+        arch_dsb_ishst()                 // the table's stores reach the walker first
+        arch_write_ttbr0(translation.tableBase)
         arch_isb()
-        arch_invalidate_tlb_all()
-        arch_write_sctlr(configuration.systemControl)
-        arch_isb()
+        arch_invalidate_tlb_all()        // no entry of the early map survives
     }
 }

@@ -120,11 +120,11 @@ enum CPULifecycle {
 }
 
 /// Entry from boot/start.S for a CPU started by PSCI CPU_ON; `block` is its
-/// `CPUStartBlock`, the MMU already on.
+/// start block (`CPUStartBlock`), the MMU already on.
 @_cdecl("kernel_secondary_main")
 func kernelSecondaryMain(_ block: UnsafeMutableRawPointer, _ entryLevel: UInt64) -> Never {
-    let start = block.assumingMemoryBound(to: CPUStartBlock.self)
-    let cpu = LogicalCPU(Int(start.pointee.logicalIndex))
+    let start = block.assumingMemoryBound(to: cpu_start_block.self)
+    let cpu = LogicalCPU(Int(start.pointee.logical_index))
     if PSCIFault.silentStart.take() {
         CPULifecycle.startSilently(cpu)
     }

@@ -7,9 +7,11 @@
 ///    rebalance), then mark the system active.
 /// 4. Run the job the command line asks for; return its exit status.
 @_cdecl("kernel_main")
-func kernelMain(_ entryLevel: UInt64) -> UInt32 {
-    let commandLine = KernelCommandLine.read(into: BootStorage.commandLine)
+func kernelMain(_ entryLevel: UInt64, _ bootStatus: UInt64) -> UInt32 {
+    guard cpuInterfaceIsUsable(bootStatus: bootStatus) else { return 2 }
 
+    // Nothing here allocates until the image is known to lie in RAM: the
+    // heap is part of the image.
     let platform: PlatformDescription
     switch DeviceTreeBlob.platform() {
     case .success(let found):
@@ -23,6 +25,26 @@ func kernelMain(_ entryLevel: UInt64) -> UInt32 {
         }
         return 2
     }
+    let translation: MMU.Translation
+    switch MMU.translation(for: platform) {
+    case .success(let built):
+        translation = built
+    case .failure(.imageOutsideMemory(let placement)):
+        Console.line { out in
+            out.write("error: the device tree's memory does not hold the image (")
+            out.hex(placement.start)
+            out.write("-")
+            out.hex(placement.end)
+            out.write(": code, data, stacks and heap); give the machine more memory")
+        }
+        return 2
+    case .failure(.plan):
+        Console.line("error: the device tree's memory map does not fit the identity map")
+        return 2
+    }
+    MMU.switchTo(translation)
+
+    let commandLine = KernelCommandLine.read(into: BootStorage.commandLine)
     Console.uart = PL011(registers: MMIORegion(base: platform.uart.registers.base))
     Console.line("GICv3 interrupt migration on CPU hotplug -- Embedded Swift image")
 
@@ -30,15 +52,6 @@ func kernelMain(_ entryLevel: UInt64) -> UInt32 {
         Console.line("error: the boot CPU's MPIDR is not in the device tree")
         return 2
     }
-    let translation: MMU.Configuration
-    switch MMU.configuration(for: platform) {
-    case .success(let configuration):
-        translation = configuration
-    case .failure:
-        Console.line("error: the device tree's memory map does not fit the identity map")
-        return 2
-    }
-    MMU.enable(translation)
 
     let machine = Machine(
         platform: platform,
@@ -104,6 +117,26 @@ func kernelMain(_ entryLevel: UInt64) -> UInt32 {
         }
     }
     return failures == 0 ? 0 : 1
+}
+
+/// The GICv3 CPU interface is used through its system registers only
+/// (IHI 0069 §12.1): the CPU must implement them (`ID_AA64PFR0_EL1.GIC`),
+/// and when the image came from EL2 the boot stub must have been able to
+/// open them to EL1 (`ICC_SRE_EL2.SRE` read back as 1). The stub cannot
+/// print, so it reports what it found in `bootStatus`.
+private func cpuInterfaceIsUsable(bootStatus: UInt64) -> Bool {
+    if bootStatus & UInt64(BOOT_STATUS_GIC_SYSTEM_REGISTERS_ABSENT) != 0 {
+        Console.line { out in
+            out.write("error: this CPU has no GIC system-register interface (ID_AA64PFR0_EL1.GIC = 0); ")
+            out.write("the kernel needs a GICv3 CPU interface (QEMU: -M virt,gic-version=3)")
+        }
+        return false
+    }
+    if bootStatus & UInt64(BOOT_STATUS_EL2_SRE_DID_NOT_STICK) != 0 {
+        Console.line("error: ICC_SRE_EL2.SRE reads back 0: EL2 cannot open the GIC system registers to EL1")
+        return false
+    }
+    return true
 }
 
 /// GIC, per-CPU tables, the boot CPU's own interfaces, then every other CPU.

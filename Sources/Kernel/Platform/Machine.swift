@@ -16,7 +16,7 @@ struct Machine {
     /// PSCI through the device tree's conduit.
     let psci: PSCIFirmware
     /// What each CPU programs to turn its MMU on.
-    let translation: MMU.Configuration
+    let translation: MMU.Translation
     /// The CPU that ran `kernel_main` (found by MPIDR, not assumed CPU 0).
     let bootCPU: LogicalCPU
     /// The exception level the boot CPU entered at (1, or 2 with
@@ -24,7 +24,7 @@ struct Machine {
     let entryLevel: Int
 
     init(platform: PlatformDescription, distributor: Distributor, psci: PSCIFirmware,
-         translation: MMU.Configuration, bootCPU: LogicalCPU, entryLevel: Int) {
+         translation: MMU.Translation, bootCPU: LogicalCPU, entryLevel: Int) {
         platformStorage = UnsafeMutablePointer<PlatformDescription>.allocate(capacity: 1)
         platformStorage.initialize(to: platform)
         self.distributor = distributor

@@ -1,0 +1,81 @@
+/*
+ * Values and layouts shared by the boot stub (boot/start.S, which includes
+ * this file) and the Swift kernel (through the bridging header AArch64.h).
+ * Written once here; the host tests read this file and check the MMU values
+ * against the pure core's IdentityMap, which builds the final map.
+ */
+#ifndef KERNEL_BOOT_LAYOUT_H
+#define KERNEL_BOOT_LAYOUT_H
+
+/*
+ * The translation regime every CPU runs under, early map and final map
+ * alike (Arm ARM D8, D19.2): both maps use these values, so switching from
+ * one to the other changes only TTBR0_EL1.
+ *
+ * MAIR_EL1: attribute 0 Device-nGnRnE (0x00), attribute 1 Normal, inner
+ * and outer write-back, read- and write-allocate (0xFF).
+ */
+#define MMU_MAIR_EL1                0xFF00
+#define MMU_DEVICE_ATTRIBUTE_INDEX  0
+#define MMU_NORMAL_ATTRIBUTE_INDEX  1
+
+/*
+ * TCR_EL1 without IPS (which comes from ID_AA64MMFR0_EL1.PARange): T0SZ 25
+ * (39-bit addresses, so the walk starts at level 1), TTBR0 walks inner and
+ * outer write-back cacheable (IRGN0 = ORGN0 = 0b01) and inner shareable
+ * (SH0 = 0b11), 4 KiB granule (TG0 = 0), TTBR1 walks disabled (EPD1).
+ */
+#define MMU_TCR_EL1_WITHOUT_IPS     0x803519
+#define MMU_TCR_EL1_IPS_SHIFT       32
+
+/*
+ * SCTLR_EL1: the RES1 bits (0x30D00800) plus M (MMU), C (data cache) and
+ * I (instruction cache); A (alignment checking) off, so unaligned accesses
+ * to Normal memory are allowed, as compiled Swift code assumes.
+ */
+#define MMU_SCTLR_EL1               0x30D01805
+
+/*
+ * A level-1 block descriptor for RAM, without its output address: valid
+ * block (0b01), AttrIndx 1 (Normal), SH inner shareable (0b11 << 8), AF.
+ * The same bits IdentityMap gives every RAM block of the final map, so the
+ * block holding the image translates identically under both maps and the
+ * switch needs no break-before-make (Arm ARM D8.14.1).
+ */
+#define MMU_NORMAL_BLOCK_ATTRIBUTES 0x705
+#define MMU_LEVEL1_BLOCK_SHIFT      30
+#define MMU_LEVEL1_ENTRIES          512
+
+/*
+ * What the boot stub found on its way to EL1 that the kernel must report
+ * (it cannot print yet): passed to kernel_main as its second argument.
+ */
+#define BOOT_STATUS_GIC_SYSTEM_REGISTERS_ABSENT  0x1  /* ID_AA64PFR0_EL1.GIC = 0 */
+#define BOOT_STATUS_EL2_SRE_DID_NOT_STICK        0x2  /* ICC_SRE_EL2.SRE read back 0 */
+
+/*
+ * What a secondary CPU is handed by PSCI CPU_ON in x0 (the context id): the
+ * boot stub reads it with the MMU off, so it is cleaned to the point of
+ * coherency by the boot CPU. Offsets for the assembly, the struct for Swift.
+ */
+#define CPU_START_BLOCK_STACK_TOP      0
+#define CPU_START_BLOCK_TABLE_BASE     8
+#define CPU_START_BLOCK_LOGICAL_INDEX  16
+#define CPU_START_BLOCK_SIZE           24
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+#include <stddef.h>
+
+struct cpu_start_block {
+    uint64_t stack_top;      /* top of this CPU's stack (stacks grow down) */
+    uint64_t table_base;     /* TTBR0_EL1: the final identity map */
+    uint64_t logical_index;  /* the CPU's logical number */
+};
+_Static_assert(offsetof(struct cpu_start_block, stack_top) == CPU_START_BLOCK_STACK_TOP, "start block layout");
+_Static_assert(offsetof(struct cpu_start_block, table_base) == CPU_START_BLOCK_TABLE_BASE, "start block layout");
+_Static_assert(offsetof(struct cpu_start_block, logical_index) == CPU_START_BLOCK_LOGICAL_INDEX, "start block layout");
+_Static_assert(sizeof(struct cpu_start_block) == CPU_START_BLOCK_SIZE, "start block layout");
+#endif
+
+#endif

@@ -1,0 +1,84 @@
+import Foundation
+import XCTest
+@testable import HotplugCore
+
+/// The boot stub's MMU values (Sources/Kernel/Arch/BootLayout.h, read here
+/// as text) against the pure core's `IdentityMap`: the early map the stub
+/// builds and the final map the kernel switches to must agree bit for bit
+/// on RAM blocks, MAIR, TCR and SCTLR, or the switch would need
+/// break-before-make.
+final class BootLayoutTests: XCTestCase {
+    private func headerValues(file: StaticString = #filePath) throws -> [String: UInt64] {
+        let header = URL(fileURLWithPath: "\(file)")
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources/Kernel/Arch/BootLayout.h")
+        let text = try String(contentsOf: header, encoding: .utf8)
+        var values: [String: UInt64] = [:]
+        for line in text.split(separator: "\n") {
+            let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            guard words.count >= 3, words[0] == "#define" else { continue }
+            let literal = String(words[2])
+            let value = literal.hasPrefix("0x") ? UInt64(literal.dropFirst(2), radix: 16) : UInt64(literal)
+            if let value { values[String(words[1])] = value }
+        }
+        return values
+    }
+
+    func testEarlyRAMBlockIsTheFinalMapsRAMBlock() throws {
+        let header = try headerValues()
+        var map = IdentityMap()
+        try map.map(base: 0x4000_0000, size: 0x1000_0000, as: .normal)
+        let shift = try XCTUnwrap(header["MMU_LEVEL1_BLOCK_SHIFT"])
+        XCTAssertEqual(1 << shift, IdentityMap.blockSize)
+        XCTAssertEqual(header["MMU_LEVEL1_ENTRIES"], UInt64(IdentityMap.entryCount))
+        let early = 0x4000_0000 | (try XCTUnwrap(header["MMU_NORMAL_BLOCK_ATTRIBUTES"]))
+        XCTAssertEqual(early, map.descriptor(ofBlock: 1))
+    }
+
+    func testControlRegistersAreTheIdentityMapsModel() throws {
+        let header = try headerValues()
+        XCTAssertEqual(header["MMU_MAIR_EL1"], IdentityMap.MemoryAttributes.registerValue)
+        XCTAssertEqual(header["MMU_DEVICE_ATTRIBUTE_INDEX"], IdentityMap.MemoryAttributes.deviceIndex)
+        XCTAssertEqual(header["MMU_NORMAL_ATTRIBUTE_INDEX"], IdentityMap.MemoryAttributes.normalIndex)
+        let ipsShift = try XCTUnwrap(header["MMU_TCR_EL1_IPS_SHIFT"])
+        for parange: UInt64 in 0 ... 6 {
+            XCTAssertEqual((try XCTUnwrap(header["MMU_TCR_EL1_WITHOUT_IPS"])) | parange << ipsShift,
+                           IdentityMap.translationControl(physicalAddressRange: parange), "PARange \(parange)")
+        }
+        XCTAssertEqual(header["MMU_SCTLR_EL1"], IdentityMap.systemControlWithMMU)
+    }
+
+    /// The start block's offsets are what the assembly reads: three 64-bit
+    /// fields in order.
+    func testStartBlockOffsets() throws {
+        let header = try headerValues()
+        XCTAssertEqual(header["CPU_START_BLOCK_STACK_TOP"], 0)
+        XCTAssertEqual(header["CPU_START_BLOCK_TABLE_BASE"], 8)
+        XCTAssertEqual(header["CPU_START_BLOCK_LOGICAL_INDEX"], 16)
+        XCTAssertEqual(header["CPU_START_BLOCK_SIZE"], 24)
+    }
+}
+
+/// Whether the device tree's RAM holds the whole image.
+final class ImagePlacementTests: XCTestCase {
+    /// QEMU virt with 256 MiB at 1 GiB; the image linked 2 MiB in.
+    func testRegionContainment() {
+        let image = ImagePlacement(start: 0x4020_0000, end: 0x42A4_8000)
+        XCTAssertTrue(image.isCovered(byRegionAt: 0x4000_0000, size: 0x1000_0000))
+        XCTAssertTrue(image.isCovered(byRegionAt: 0x4020_0000, size: 0x284_8000), "exactly the image")
+        XCTAssertFalse(image.isCovered(byRegionAt: 0x4000_0000, size: 0x2A0_0000), "42 MiB: the heap's tail is outside")
+        XCTAssertFalse(image.isCovered(byRegionAt: 0x4020_1000, size: 0x1000_0000), "starts after the image")
+        XCTAssertFalse(image.isCovered(byRegionAt: 0x8000_0000, size: 0x1000_0000), "elsewhere")
+        XCTAssertTrue(image.isCovered(byRegionAt: 0x4000_0000, size: UInt64.max), "a region running to the top")
+    }
+
+    func testVirtFixtureHoldsTheImage() throws {
+        let url = try XCTUnwrap(Bundle.module.url(forResource: "virt-smp4", withExtension: "dtb", subdirectory: "Fixtures"))
+        let blob = try [UInt8](Data(contentsOf: url))
+        let platform = try blob.withUnsafeBytes { bytes in
+            try PlatformDescription(deviceTree: try FlattenedDeviceTree(bytes))
+        }
+        XCTAssertTrue(ImagePlacement(start: 0x4020_0000, end: 0x42A4_8000).isCovered(by: platform))
+        XCTAssertFalse(ImagePlacement(start: 0x4020_0000, end: 0x5000_1000).isCovered(by: platform))
+    }
+}
