@@ -5,7 +5,7 @@ import sys
 
 from harness import run
 
-MODULES = ["boot_checks", "platform_checks", "rebalance_checks", "console_checks", "reliability_checks"]
+MODULES = ["hardware_checks", "boot_checks", "platform_checks", "rebalance_checks", "console_checks", "reliability_checks"]
 
 if __name__ == "__main__":
     names = sys.argv[1:] or MODULES
