@@ -601,10 +601,11 @@ extension Array where Element == UInt8 {
     }
 }
 
-/// Writes a flattened devicetree (§5), for trees QEMU does not produce.
+/// Writes a flattened devicetree (§5), for trees QEMU does not produce
+/// (also used by `GICRedistributorTests` for `redistributor-stride`).
 /// Strings are not shared; the memory reservation block is just its
 /// terminating entry.
-private struct TreeBuilder {
+struct TreeBuilder {
     private var structure: [UInt8] = []
     private var strings: [UInt8] = []
 

@@ -50,6 +50,9 @@ public enum DeviceTreeError: Error, Equatable {
     /// An `#address-cells`, `#size-cells`, `#interrupt-cells` or
     /// `#redistributor-regions` value this reader cannot use.
     case unsupportedCellCount(DeviceTreeName, UInt32)
+    /// A GICv3 `redistributor-stride` that is not a multiple of 64 KiB or
+    /// is smaller than one redistributor's two frames (128 KiB).
+    case badRedistributorStride(UInt64)
     /// More CPU nodes than `PlatformDescription.maximumCPUs`.
     case tooManyCPUs(limit: Int)
     /// A CPU node `reg` with bits set outside the MPIDR affinity fields.
@@ -98,6 +101,8 @@ public enum DeviceTreeError: Error, Equatable {
             return "device tree property \(property.text) has unusable length \(length)"
         case let .unsupportedCellCount(property, value):
             return "device tree \(property.text) = \(value) is not supported"
+        case let .badRedistributorStride(stride):
+            return "device tree redistributor-stride \(hex(stride)) is not a multiple of 0x10000 of at least 0x20000"
         case let .tooManyCPUs(limit):
             return "device tree describes more than \(limit) CPUs"
         case let .invalidCPUAffinity(reg):

@@ -259,10 +259,18 @@ private struct PlatformReader {
         for index in 0 ..< min(regionCount, regions.count) {
             regions[index] = try range(reg, entry: 1 + index, layout: layout)
         }
+        // `redistributor-stride` (<u64>): the distance between consecutive
+        // redistributors when padding pages separate them. The binding asks
+        // for a multiple of 64 KiB; it must also hold at least the RD_base
+        // and SGI_base frames, or the frame walk would read one frame as two
+        // redistributors (and a zero stride would never advance).
         var stride: UInt64?
         if let value = try tree.value("redistributor-stride", of: node) {
             guard value.count == 8, let number = value.number(atCell: 0, cells: 2) else {
                 throw .badPropertyLength("redistributor-stride", length: value.count)
+            }
+            guard number % UInt64(RedistributorRegister.frameSize) == 0, number >= RedistributorType.gicv3FrameSize else {
+                throw .badRedistributorStride(number)
             }
             stride = number
         }

@@ -67,21 +67,28 @@ public struct RedistributorType: Hashable, Sendable {
     ///
     /// Walks the frames from `region.base`, reading each one's `GICR_TYPER`
     /// through `readTYPER` (which receives the register's address, RD_base +
-    /// `GICR_TYPER`, and must perform a 64-bit read). Each step uses that
-    /// frame's own `frameSize`. The walk stops at the frame with `Last` set or
-    /// when the next frame would not fit in the region, so it ends even if a
-    /// GIC never sets `Last`.
+    /// `GICR_TYPER`, and must perform a 64-bit read). Each step is `stride`
+    /// when the device tree gives one (`redistributor-stride`: padding pages
+    /// between redistributors), else that frame's own `frameSize` (128 KiB,
+    /// or 256 KiB with VLPIS), as Linux's `gic_iterate_rdists` does. The
+    /// walk stops at the frame with `Last` set or when the next frame would
+    /// not fit in the region, so it ends even if a GIC never sets `Last`.
     ///
     /// The closure is the hardware seam: the image reads MMIO, host tests read
     /// a simulated register file. It is non-escaping, so nothing is allocated.
+    ///
+    /// Precondition: `stride`, when given, is at least `gicv3FrameSize`
+    /// (`PlatformDescription` refuses smaller ones).
     ///
     /// - Returns: the RD_base address, or nil if no frame in the region has
     ///   that affinity.
     public static func findFrame(
         for affinity: MPIDRAffinity,
         in region: RedistributorRegion,
+        stride: UInt64? = nil,
         readTYPER: (UInt64) -> UInt64
     ) -> UInt64? {
+        precondition(stride.map { $0 >= gicv3FrameSize } ?? true, "redistributor stride below 128 KiB")
         let typerOffset = UInt64(RedistributorRegister.GICR_TYPER)
         var offset: UInt64 = 0
         while offset < region.size, region.size - offset >= gicv3FrameSize {
@@ -93,7 +100,7 @@ public struct RedistributorType: Hashable, Sendable {
             if type.isLast {
                 return nil
             }
-            offset += type.frameSize
+            offset += stride ?? type.frameSize
         }
         return nil
     }
@@ -104,14 +111,55 @@ public struct RedistributorType: Hashable, Sendable {
     public static func findFrame<Regions: Sequence<RedistributorRegion>>(
         for affinity: MPIDRAffinity,
         in regions: Regions,
+        stride: UInt64? = nil,
         readTYPER: (UInt64) -> UInt64
     ) -> UInt64? {
         for region in regions {
-            if let frame = findFrame(for: affinity, in: region, readTYPER: readTYPER) {
+            if let frame = findFrame(for: affinity, in: region, stride: stride, readTYPER: readTYPER) {
                 return frame
             }
         }
         return nil
+    }
+
+    /// Checks that `region` holds GICv3 (or GICv4) redistributors before
+    /// anything walks it: `GICR_PIDR2.ArchRev` of its first frame, read
+    /// through `readPIDR2` (given the register's address, RD_base +
+    /// `GICR_PIDR2`; a 32-bit read), must be 3 or 4, as Linux checks in
+    /// `gic_iterate_rdists`. Anything else means the device tree points at
+    /// something that is not a redistributor, whose `GICR_TYPER`s would be
+    /// garbage.
+    public static func checkArchitecture(
+        of region: RedistributorRegion, readPIDR2: (UInt64) -> UInt32
+    ) throws(GICError) {
+        let identification = PeripheralID2(rawValue: readPIDR2(region.base + UInt64(RedistributorRegister.GICR_PIDR2)))
+        guard identification.isGICv3OrLater else {
+            throw .redistributorRegionNotGICv3(regionBase: region.base, identification)
+        }
+    }
+
+    /// The RD_base of the redistributor serving `affinity`, searching every
+    /// redistributor region of `gic` in device-tree order with its
+    /// `redistributor-stride`, each region's architecture checked
+    /// (`checkArchitecture`) before it is walked.
+    ///
+    /// - Throws: `redistributorRegionNotGICv3` for a region that is not one,
+    ///   `noRedistributor` when no frame has the affinity.
+    public static func locate(
+        _ affinity: MPIDRAffinity,
+        in gic: GICDescription,
+        readPIDR2: (UInt64) -> UInt32,
+        readTYPER: (UInt64) -> UInt64
+    ) throws(GICError) -> UInt64 {
+        for index in 0 ..< gic.redistributorRegionCount {
+            let range = gic.redistributorRegion(index)
+            let region = RedistributorRegion(base: range.base, size: range.size)
+            try checkArchitecture(of: region, readPIDR2: readPIDR2)
+            if let frame = findFrame(for: affinity, in: region, stride: gic.redistributorStride, readTYPER: readTYPER) {
+                return frame
+            }
+        }
+        throw .noRedistributor(affinity)
     }
 }
 

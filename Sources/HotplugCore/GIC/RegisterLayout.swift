@@ -182,7 +182,10 @@ public enum DistributorControl {
     /// Register Write Pending, bit 31: a write to `GICD_CTLR` or to
     /// `GICD_ICENABLER` is still taking effect. Poll it clear, with a deadline.
     public static let RWP: UInt32 = 1 << 31
-    /// Disable Security, bit 6: the GIC has a single Security state.
+    /// Disable Security, bit 6: the GIC has a single Security state. In the
+    /// Non-secure view of a GIC with two, bit 6 is RES0, so a Non-secure
+    /// caller reads 1 here exactly when there is one Security state
+    /// (`DistributorSecurity`).
     public static let DS: UInt32 = 1 << 6
     /// Affinity Routing Enable, bit 4 (single Security state).
     public static let ARE: UInt32 = 1 << 4
@@ -224,6 +227,9 @@ public enum RedistributorRegister {
     public static let GICR_TYPER = 0x0008
     /// Redistributor Wake Register; bits in `RedistributorWake`.
     public static let GICR_WAKER = 0x0014
+    /// Peripheral ID2 Register: bits 7:4 give the architecture revision
+    /// (0x3 GICv3, 0x4 GICv4); decoded by `PeripheralID2`.
+    public static let GICR_PIDR2 = 0xFFE8
 
     // SGI_base frame: offsets from SGI_base, not from RD_base.
 
@@ -253,8 +259,9 @@ public enum RedistributorRegister {
 
 /// Bits of `GICR_CTLR`, the Redistributor Control Register.
 public enum RedistributorControl {
-    /// Register Write Pending, bit 3: a write to `GICR_ICENABLER0` is still
-    /// taking effect.
+    /// Register Write Pending, bit 3: a write to `GICR_ICENABLER0` (or a
+    /// change of `GICR_CTLR`'s enables) is still taking effect. Poll it
+    /// clear, with a deadline, before relying on the interrupt being off.
     public static let RWP: UInt32 = 1 << 3
     /// Enable LPIs, bit 0.
     public static let EnableLPIs: UInt32 = 1 << 0
@@ -264,6 +271,8 @@ public enum RedistributorControl {
 /// redistributor must be woken (ProcessorSleep cleared, then ChildrenAsleep
 /// polled clear) before it delivers interrupts, and put to sleep the other
 /// way round before the PE powers off. QEMU resets every redistributor asleep.
+/// With two Security states the register is RAZ/WI to Non-secure accesses and
+/// the handshake is the firmware's (`DistributorSecurity`).
 public enum RedistributorWake {
     /// ProcessorSleep, bit 1: the PE is (to be treated as) asleep.
     public static let ProcessorSleep: UInt32 = 1 << 1

@@ -4,6 +4,13 @@
 /// (`ICC_EOIR1_EL1`); repeat while anything is pending, so one exception
 /// entry drains a burst. Nothing here allocates or takes a lock other than
 /// the interrupt's own descriptor lock (in `SharedInterrupts`).
+///
+/// The barriers the architecture asks for live in the accessors, so that no
+/// caller can leave them out: a DSB SY after every `ICC_IAR1_EL1` read
+/// (`CPUInterface.acknowledge`: the activation is observed by the GIC before
+/// the handler touches memory or devices) and an ISB after every
+/// `ICC_EOIR1_EL1` write (`CPUInterface.endOfInterrupt`: the priority drop
+/// is in effect before the next acknowledge or the unmask on return).
 @_cdecl("kernel_irq_entry")
 func kernelIRQEntry(_ frame: UnsafeMutableRawPointer) {
     let cpu = CPUs.current

@@ -5,26 +5,24 @@
 /// (boot/start.S `_start` vs `secondary_entry`).
 enum CPULifecycle {
     /// Makes the calling CPU a working member of the system: its
-    /// redistributor awake, its CPU interface on, itself in the online mask.
-    /// Returns false (and says why) if its redistributor cannot be found or
-    /// woken; the CPU then never announces itself and its controller reports
-    /// the timeout.
+    /// redistributor awake (then its SGIs and PPIs configured, in Linux's
+    /// `gic_cpu_init` order), its CPU interface on, itself in the online
+    /// mask. Returns false (and says why) if its redistributor cannot be
+    /// found, woken or configured; the CPU then never announces itself and
+    /// its controller reports the timeout.
     static func join(_ cpu: LogicalCPU) -> Bool {
         let machine = Machine.current!
         arch_write_tpidr(UInt64(cpu.index))
         Deadline.enableEventStream()
-        guard let redistributor = Redistributor(serving: machine.affinity(of: cpu), in: machine.platform.gic) else {
+        do throws(GICError) {
+            let redistributor = try Redistributor(serving: machine.affinity(of: cpu), in: machine.platform.gic)
+            try redistributor.wake(security: machine.distributor.security)
+            try redistributor.configurePrivateInterrupts()
+        } catch {
             Console.line { out in
                 out.write("error: cpu ", cpu.index)
-                out.write(": no redistributor frame has its affinity")
-            }
-            return false
-        }
-        redistributor.configurePrivateInterrupts()
-        guard redistributor.wake() else {
-            Console.line { out in
-                out.write("error: cpu ", cpu.index)
-                out.write(": GICR_WAKER.ChildrenAsleep did not clear")
+                out.write(": ")
+                out.write(error.message)
             }
             return false
         }
@@ -79,13 +77,15 @@ enum CPULifecycle {
             arch_wait_for_event()
         }
         CPUs.requests.store(cpu.index, CPURequest.none.rawValue)
+        arch_dsb_sy()   // as in goOffline: stores complete before power-off
         _ = Machine.current.psci.cpuOff()
         while true { arch_wait_for_interrupt() }
     }
 
     /// The dying CPU's path (cf. Xen's `__cpu_disable` then `stop_cpu`):
     /// stop taking interrupts, leave the online mask, let the hotplug hook
-    /// move interrupts away, put the redistributor to sleep, CPU_OFF.
+    /// move interrupts away, put the redistributor to sleep (when that is the
+    /// kernel's job), CPU_OFF.
     /// Runs with interrupts masked from the first line; returns only if
     /// CPU_OFF fails, with the CPU back online.
     static func goOffline(_ cpu: LogicalCPU) {
@@ -101,16 +101,32 @@ enum CPULifecycle {
         // "Now that the interrupts are cleared and the CPU marked as offline,
         // move interrupts out of it" (the patch's placement).
         Hotplug.cpuWentDown(cpu)
-        let redistributor = Redistributor(serving: machine.affinity(of: cpu), in: machine.platform.gic)
-        if redistributor?.sleep() == false {
-            Console.line { out in
-                out.write("warning: cpu ", cpu.index)
-                out.write(": GICR_WAKER.ChildrenAsleep did not set")
+        // Redistributor sleep only where it is ours: with one Security state
+        // (GICD_CTLR.DS = 1, QEMU virt). With two, GICR_WAKER is RAZ/WI to
+        // this Non-secure kernel and the firmware does the handshake inside
+        // CPU_OFF, as Linux and Xen rely on (DistributorSecurity).
+        if machine.distributor.security.kernelOwnsRedistributorPower {
+            do throws(GICError) {
+                try Redistributor(serving: machine.affinity(of: cpu), in: machine.platform.gic)
+                    .sleep(security: machine.distributor.security)
+            } catch {
+                Console.line { out in
+                    out.write("warning: cpu ", cpu.index)
+                    out.write(": ")
+                    out.write(error.message)
+                }
             }
         }
         Hotplug.offlinePathTicks[cpu.index] = arch_read_counter() &- started
         CPUs.setState(.offline, of: cpu)
         arch_send_event()
+        // DSB SY: every store this CPU made (its state and path ticks, which
+        // the controller reads once AFFINITY_INFO says OFF; the probe's
+        // GICD_ISPENDR write) must be complete before it powers off. The
+        // HVC/SMC exception that enters the firmware synchronises context but
+        // does not wait for outstanding stores, and a store still buffered
+        // when the core loses power is lost.
+        arch_dsb_sy()
         let result = machine.psci.cpuOff()
         // Only reached if CPU_OFF failed: rejoin and report.
         Hotplug.recordFailure(.psci(.cpuOff, result), cpu: cpu)

@@ -11,63 +11,65 @@
 struct Distributor {
     let registers: MMIORegion
     let type: DistributorType
+    /// One or two Security states, from `GICD_CTLR.DS` as this Non-secure
+    /// kernel reads it; decides who owns redistributor power
+    /// (`DistributorSecurity.kernelOwnsRedistributorPower`).
+    let security: DistributorSecurity
 
     init(base: UInt64) {
         registers = MMIORegion(base: base)
         type = DistributorType(rawValue: registers.read32(DistributorRegister.GICD_TYPER))
+        security = DistributorSecurity(distributorControl: registers.read32(DistributorRegister.GICD_CTLR))
     }
 
     /// The priority every interrupt gets: mid-range, below the mask value
     /// `CPUInterface` programs.
     static let defaultPriority: UInt8 = 0xA0
 
-    /// Brings the distributor to a known state (IHI 0069 §4.1, "Programmers'
-    /// model" start-up): disabled, then every SPI and extended SPI group 1,
-    /// default priority, disabled, not pending, routed to `bootCPU`; then
-    /// affinity routing and group 1 enabled.
+    /// How long any one GIC register-write or power handshake may take.
+    static let waitMilliseconds: UInt64 = 100
+
+    /// The bounded wait the GIC sequences of the pure core poll through.
+    static func wait(until condition: () -> Bool) -> Bool {
+        Deadline.wait(milliseconds: waitMilliseconds, until: condition)
+    }
+
+    /// Brings the distributor to a known state with
+    /// `DistributorInitialisation` (architecture checked, groups off, ARE on
+    /// before any route, every SPI and extended SPI disabled, cleared,
+    /// level-sensitive, group 1, default priority, routed to `bootCPU`; then
+    /// group 1 on). Says why and returns false when it fails.
     func initialize(routingTo bootCPU: MPIDRAffinity) -> Bool {
-        registers.write32(DistributorRegister.GICD_CTLR, 0)
-        guard waitForRegisterWrite() else { return false }
-        forEachSharedInterrupt { id in
-            let (offset, bit) = DistributorRegister.bitRegister(base: .GICD_ICENABLER, for: id)
-            registers.write32(offset, 1 << bit)
-            let (pendingOffset, _) = DistributorRegister.bitRegister(base: .GICD_ICPENDR, for: id)
-            registers.write32(pendingOffset, 1 << bit)
-            setGroup1(id)
-            registers.writeByte(DistributorRegister.priorityOffset(for: id), Distributor.defaultPriority)
-            route(id, to: bootCPU)
+        do throws(GICError) {
+            let outcome = try DistributorInitialisation.run(
+                registers, type: type, routingTo: bootCPU, priority: Distributor.defaultPriority,
+                wait: Distributor.wait(until:))
+            for _ in 0 ..< outcome.routerWrites {
+                Distributor.routerWrites.increment(0)
+            }
+            return true
+        } catch {
+            Console.line { out in
+                out.write("error: gic: ")
+                out.write(error.message)
+            }
+            return false
         }
-        guard waitForRegisterWrite() else { return false }
-        registers.write32(DistributorRegister.GICD_CTLR, DistributorControl.ARE | DistributorControl.EnableGrp1)
-        return waitForRegisterWrite()
-    }
-
-    /// Calls `body` for every SPI and extended SPI this GIC implements (from
-    /// `GICD_TYPER`, never a fixed count).
-    func forEachSharedInterrupt(_ body: (InterruptID) -> Void) {
-        if let spis = type.sharedInterrupts {
-            for raw in spis { body(InterruptID(raw)) }
-        }
-        if let extended = type.extendedSPIs {
-            for raw in extended { body(InterruptID(raw)) }
-        }
-    }
-
-    private func setGroup1(_ id: InterruptID) {
-        let (offset, bit) = DistributorRegister.bitRegister(base: .GICD_IGROUPR, for: id)
-        registers.write32(offset, registers.read32(offset) | 1 << bit)
-        let (modifierOffset, _) = DistributorRegister.bitRegister(base: .GICD_IGRPMODR, for: id)
-        registers.write32(modifierOffset, registers.read32(modifierOffset) & ~(1 << bit))
     }
 
     /// Waits for `GICD_CTLR.RWP` to clear (§12.9.4): the effects of a write
     /// to GICD_CTLR or GICD_ICENABLER are visible only then.
     func waitForRegisterWrite() -> Bool {
-        let done = Deadline.wait(milliseconds: 100) {
-            registers.read32(DistributorRegister.GICD_CTLR) & DistributorControl.RWP == 0
+        do throws(GICError) {
+            try DistributorInitialisation.waitForRegisterWrite(registers, Distributor.wait(until:))
+            return true
+        } catch {
+            Console.line { out in
+                out.write("error: gic: ")
+                out.write(error.message)
+            }
+            return false
         }
-        if !done { Console.line("error: GICD_CTLR.RWP did not clear within 100 ms") }
-        return done
     }
 
     /// Level-sensitive or edge-triggered (`GICD_ICFGR` Int_config bit 1).
@@ -120,7 +122,7 @@ struct Distributor {
         Distributor.routerWrites.increment(0)
     }
 
-    /// Every `GICD_IROUTER` write since boot.
+    /// Every `GICD_IROUTER` write since boot, the start-up routes included.
     nonisolated(unsafe) static var routerWrites = AtomicTable(count: 1)
 
     /// The routing register as the GIC holds it: the witness every check
@@ -129,3 +131,7 @@ struct Distributor {
         RoutingTarget(registerValue: registers.read64(DistributorRegister.routerOffset(for: id)))
     }
 }
+
+/// Volatile MMIO is the image's register file for the pure core's GIC
+/// sequences (`DistributorInitialisation`, `RedistributorSequences`).
+extension MMIORegion: RegisterFile {}
