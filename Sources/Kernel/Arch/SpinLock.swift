@@ -10,7 +10,7 @@ import Synchronization
 /// it on before the first secondary starts).
 ///
 /// Every lock in the kernel is listed, with its order, in
-/// `Sources/Kernel/Platform/LockOrder.swift`.
+/// `Sources/Kernel/Boot/LockOrder.swift`.
 struct SpinLock: ~Copyable {
     private let word = Atomic<UInt32>(0)
 
