@@ -3,15 +3,31 @@
 # own exit status (semihosting SYS_EXIT_EXTENDED). The one place the QEMU
 # command line is written; `make run`, `make console` and the tests call it.
 #
-# Environment: IMAGE (required), SMP (4), EL (1 or 2), MEMORY (256M),
+# Environment: IMAGE (required), QEMU (the qemu-system-aarch64 to run;
+# default: the one on PATH), SMP (4), EL (1 or 2), MEMORY (256M),
 # IMAGE_ARGS (the image's command line), QEMUFLAGS (extra arguments,
-# appended last, word-split), QEMU_PRINT (1: print the command first).
+# appended last, word-split), QEMU_PRINT (1: print the command first),
+# DUMPDTB (a file: QEMU writes its device tree there and exits, without
+# running the image).
+#
+# A QEMU unpacked outside the system (scripts/fetch-qemu.sh) gets its own
+# module directory in QEMU_MODULE_DIR unless that is set already, so that it
+# never loads the system QEMU's modules.
+#
+# The image reads its command line with semihosting SYS_GET_CMDLINE into a
+# 1024-byte buffer (CommandLineLimits.bufferSize in
+# Sources/HotplugCore/Boot/CommandLineLimits.swift). QEMU hands over the
+# image path and the -append words joined by single spaces, with a NUL, and
+# refuses the call when that does not fit, so a longer line is refused here,
+# before booting (status 64), instead of reaching the image as nothing.
 set -euo pipefail
 
 : "${IMAGE:?IMAGE must name the image to boot}"
+QEMU=${QEMU:-qemu-system-aarch64}
 SMP=${SMP:-4}
 EL=${EL:-1}
 MEMORY=${MEMORY:-256M}
+COMMAND_LINE_BUFFER=1024
 
 machine=virt,gic-version=3
 case "$EL" in
@@ -19,9 +35,48 @@ case "$EL" in
     2) machine=$machine,virtualization=on ;;
     *) echo "qemu.sh: EL must be 1 or 2, not '$EL'" >&2; exit 64 ;;
 esac
+if [ -n "${DUMPDTB:-}" ]; then
+    machine=$machine,dumpdtb=$DUMPDTB
+fi
 
-command=(qemu-system-aarch64 -M "$machine" -cpu cortex-a57 -smp "$SMP" -m "$MEMORY"
-         -nographic -nic none -semihosting -kernel "$IMAGE" -append "${IMAGE_ARGS:-}")
+binary=$(command -v "$QEMU" || true)
+if [ -z "$binary" ]; then
+    echo "qemu.sh: QEMU '$QEMU' not found" >&2
+    exit 64
+fi
+if [ -z "${QEMU_MODULE_DIR:-}" ]; then
+    for modules in "$(dirname "$(dirname "$binary")")"/lib/*/qemu; do
+        if [ -d "$modules" ]; then
+            export QEMU_MODULE_DIR=$modules
+            break
+        fi
+    done
+fi
+
+# The bytes SYS_GET_CMDLINE needs: QEMU splits -append at spaces and joins
+# the image path and the words with one space each, then a NUL.
+arguments=${IMAGE_ARGS:-}
+needed=$(
+    export LC_ALL=C
+    set -f
+    IFS=' '
+    # shellcheck disable=SC2206
+    words=($arguments)
+    total=$(( ${#IMAGE} + 1 ))
+    for word in ${words[@]+"${words[@]}"}; do
+        total=$(( total + 1 + ${#word} ))
+    done
+    echo "$total"
+)
+if [ "$needed" -gt "$COMMAND_LINE_BUFFER" ]; then
+    echo "qemu.sh: the image's command line would take $needed bytes (the image path, the arguments, a NUL);" \
+         "the image reads at most $COMMAND_LINE_BUFFER. Put a long script in a file: SCRIPT=FILE" \
+         "(make), script=FILE (image argument)." >&2
+    exit 64
+fi
+
+command=("$binary" -M "$machine" -cpu cortex-a57 -smp "$SMP" -m "$MEMORY"
+         -nographic -nic none -semihosting -kernel "$IMAGE" -append "$arguments")
 # shellcheck disable=SC2206
 command+=(${QEMUFLAGS:-})
 
