@@ -10,9 +10,16 @@
 # DUMPDTB (a file: QEMU writes its device tree there and exits, without
 # running the image).
 #
-# A QEMU unpacked outside the system (scripts/fetch-qemu.sh) gets its own
-# module directory in QEMU_MODULE_DIR unless that is set already, so that it
-# never loads the system QEMU's modules.
+# A QEMU unpacked outside the system (scripts/fetch-qemu.sh: not under /usr
+# or /usr/local) gets its own module directory in QEMU_MODULE_DIR unless
+# that is set already: PREFIX/lib/<multiarch>/qemu beside its bin/, Debian's
+# layout, so that modules of its own build are found before any other.
+# QEMU still falls back to the directory it was built for (util/module.c
+# tries QEMU_MODULE_DIR, then that one), which holds the system QEMU's
+# modules: what keeps it from loading them (and warning that they belong to
+# another build) is -audiodev none, since the modules it tried were the
+# audio drivers it probes when no audio backend is named. The image has no
+# sound device.
 #
 # The image reads its command line with semihosting SYS_GET_CMDLINE into a
 # 1024-byte buffer (CommandLineLimits.bufferSize in
@@ -44,13 +51,9 @@ if [ -z "$binary" ]; then
     echo "qemu.sh: QEMU '$QEMU' not found" >&2
     exit 64
 fi
-if [ -z "${QEMU_MODULE_DIR:-}" ]; then
-    for modules in "$(dirname "$(dirname "$binary")")"/lib/*/qemu; do
-        if [ -d "$modules" ]; then
-            export QEMU_MODULE_DIR=$modules
-            break
-        fi
-    done
+prefix=$(cd "$(dirname "$binary")/.." && pwd -P)
+if [ -z "${QEMU_MODULE_DIR:-}" ] && [ "$prefix" != /usr ] && [ "$prefix" != /usr/local ]; then
+    export QEMU_MODULE_DIR=$prefix/lib/$(uname -m)-linux-gnu/qemu
 fi
 
 # The bytes SYS_GET_CMDLINE needs: QEMU splits -append at spaces and joins
@@ -76,7 +79,7 @@ if [ "$needed" -gt "$COMMAND_LINE_BUFFER" ]; then
 fi
 
 command=("$binary" -M "$machine" -cpu cortex-a57 -smp "$SMP" -m "$MEMORY"
-         -nographic -nic none -semihosting -kernel "$IMAGE" -append "$arguments")
+         -nographic -nic none -audiodev none,id=silence -semihosting -kernel "$IMAGE" -append "$arguments")
 # shellcheck disable=SC2206
 command+=(${QEMUFLAGS:-})
 

@@ -9,11 +9,12 @@ on QEMU 7.2 and 256 on QEMU 8 and later."""
 import os
 import random
 import re
+import shlex
 import shutil
 import subprocess
 import time
 
-from harness import ROOT, boot, expect, expect_status, interrupt_layout
+from harness import ROOT, boot, expect, expect_status, interrupt_layout, qemu_binary
 
 INVARIANTS_OK = "check: ok (0 violations)"
 
@@ -157,7 +158,9 @@ def interactive_prompt_through_a_terminal():
     if os.path.exists(status_file):
         os.remove(status_file)
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "160", "-y", "50",
-                    "make -s console; echo $? > %s" % status_file], cwd=ROOT, check=True)
+                    # A tmux server keeps its own environment: QEMU is passed on.
+                    "make -s console QEMU=%s; echo $? > %s" % (shlex.quote(qemu_binary()), status_file)],
+                   cwd=ROOT, check=True)
     try:
         def screen():
             return subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True,

@@ -41,7 +41,7 @@ def boot(SMP=4, EL=1, POLICY="balanced", APPEND="", HOTPLUG=1, DTB=1, QEMUFLAGS=
     meaning) and returns what happened."""
     build = os.path.join(ROOT, "build", "hotplug-on" if HOTPLUG else "hotplug-off")
     image = os.path.join(build, "image.elf" if DTB else "image-low.elf")
-    environment = dict(os.environ, IMAGE=image, SMP=str(SMP), EL=str(EL),
+    environment = dict(os.environ, QEMU=qemu_binary(), IMAGE=image, SMP=str(SMP), EL=str(EL),
                        IMAGE_ARGS=("policy=%s %s" % (POLICY, APPEND)).strip(), QEMUFLAGS=QEMUFLAGS)
     command = [os.path.join(ROOT, "scripts", "qemu.sh")]
     started = time.monotonic()
@@ -74,8 +74,10 @@ def expect_status(result, status):
 
 def qemu_binary():
     """The QEMU the checks run on: the environment's QEMU, else the
-    qemu-system-aarch64 on PATH (scripts/qemu.sh uses the same rule)."""
-    return os.environ.get("QEMU") or "qemu-system-aarch64"
+    qemu-system-aarch64 on PATH (scripts/qemu.sh uses the same rule). A
+    path is made absolute, as qemu.sh runs in the repository's root."""
+    qemu = os.environ.get("QEMU") or "qemu-system-aarch64"
+    return os.path.abspath(qemu) if os.sep in qemu else qemu
 
 
 def qemu_dtb_cpus(smp, el=1):
@@ -87,7 +89,7 @@ def qemu_dtb_cpus(smp, el=1):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     if os.path.exists(path):
         os.remove(path)
-    environment = dict(os.environ, IMAGE=os.path.join(ROOT, "build", "hotplug-on", "image.elf"), SMP=str(smp),
+    environment = dict(os.environ, QEMU=qemu_binary(), IMAGE=os.path.join(ROOT, "build", "hotplug-on", "image.elf"), SMP=str(smp),
                        EL=str(el), DUMPDTB=path, IMAGE_ARGS="", QEMUFLAGS="")
     dump = subprocess.run([os.path.join(ROOT, "scripts", "qemu.sh")], cwd=ROOT, env=environment,
                           capture_output=True, text=True, timeout=60)

@@ -53,7 +53,8 @@ def main(arguments):
     totals = [0, 0]
     summaries = []
     for qemu in qemus:
-        path = shutil.which(qemu) or os.path.abspath(qemu)
+        found = shutil.which(qemu)
+        path = os.path.abspath(found) if found else os.path.abspath(qemu)
         version = describe(path)
         print("== QEMU checks on %s: %s" % (path, version), flush=True)
         os.environ["QEMU"] = path
