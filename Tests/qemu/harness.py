@@ -2,9 +2,16 @@
 
 Boots go through scripts/qemu.sh, the one place the QEMU command line is
 written (`make run` uses it too), which returns the image's exact exit
-status. The images must have been built first (`make test` does that).
-Each check is a function; the runner prints one line per check and closes
-with the 'N passed, N failed' line CI reads.
+status. The QEMU binary is the environment's QEMU (default: the
+qemu-system-aarch64 on PATH), for the boots and for the device-tree dump
+alike; run_checks.py sets it for each QEMU it is given. The images must have
+been built first (`make test` does that). Each check is a function; the
+runner prints one line per check and closes with the 'N passed, N failed'
+line CI reads.
+
+Nothing here assumes how many SPIs the GIC has (QEMU 7.2's virt machine has
+224, QEMU 8 and later 256): INTIDs come from what the image prints
+(`interrupt_layout`).
 """
 import os
 import re
@@ -34,7 +41,7 @@ def boot(SMP=4, EL=1, POLICY="balanced", APPEND="", HOTPLUG=1, DTB=1, QEMUFLAGS=
     meaning) and returns what happened."""
     build = os.path.join(ROOT, "build", "hotplug-on" if HOTPLUG else "hotplug-off")
     image = os.path.join(build, "image.elf" if DTB else "image-low.elf")
-    environment = dict(os.environ, IMAGE=image, SMP=str(SMP), EL=str(EL),
+    environment = dict(os.environ, QEMU=qemu_binary(), IMAGE=image, SMP=str(SMP), EL=str(EL),
                        IMAGE_ARGS=("policy=%s %s" % (POLICY, APPEND)).strip(), QEMUFLAGS=QEMUFLAGS)
     command = [os.path.join(ROOT, "scripts", "qemu.sh")]
     started = time.monotonic()
@@ -65,14 +72,30 @@ def expect_status(result, status):
                                                             "\n".join(result.lines()[-25:])))
 
 
+def qemu_binary():
+    """The QEMU the checks run on: the environment's QEMU, else the
+    qemu-system-aarch64 on PATH (scripts/qemu.sh uses the same rule). A
+    path is made absolute, as qemu.sh runs in the repository's root."""
+    qemu = os.environ.get("QEMU") or "qemu-system-aarch64"
+    return os.path.abspath(qemu) if os.sep in qemu else qemu
+
+
 def qemu_dtb_cpus(smp, el=1):
     """The MPIDRs QEMU itself puts in the device tree for `-smp smp`, read
-    back with dtc: the independent side of the CPU-list comparison."""
-    machine = "virt,gic-version=3" + (",virtualization=on" if el == 2 else "")
+    back with dtc: the independent side of the CPU-list comparison. The
+    tree is dumped by the same QEMU the image boots on (scripts/qemu.sh with
+    DUMPDTB)."""
     path = os.path.join(ROOT, "build", "qemu-smp%d-el%d.dtb" % (smp, el))
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    subprocess.run(["qemu-system-aarch64", "-M", machine + ",dumpdtb=" + path, "-cpu", "cortex-a57",
-                    "-smp", str(smp), "-m", "256M", "-nographic", "-nic", "none"], check=True, capture_output=True)
+    if os.path.exists(path):
+        os.remove(path)
+    environment = dict(os.environ, QEMU=qemu_binary(), IMAGE=os.path.join(ROOT, "build", "hotplug-on", "image.elf"), SMP=str(smp),
+                       EL=str(el), DUMPDTB=path, IMAGE_ARGS="", QEMUFLAGS="")
+    dump = subprocess.run([os.path.join(ROOT, "scripts", "qemu.sh")], cwd=ROOT, env=environment,
+                          capture_output=True, text=True, timeout=60)
+    if dump.returncode != 0 or not os.path.exists(path):
+        raise CheckFailed("%s did not dump its device tree (status %d): %s"
+                          % (qemu_binary(), dump.returncode, dump.stderr[-500:]))
     source = subprocess.run(["dtc", "-q", "-I", "dtb", "-O", "dts", path], check=True,
                             capture_output=True, text=True).stdout
     cpus = []
@@ -94,9 +117,45 @@ def image_cpus(result):
             for m in re.finditer(r"^\s+cpu\s+(\d+)\s+mpidr (0x[0-9a-f]+)", result.output, re.M)]
 
 
+class InterruptLayout:
+    """The SPIs of the GIC the image runs on and the kernel's own among
+    them, as the image prints them at -smp 4 (the GICD_TYPER line and the
+    `irqs` table): `last_spi` (255 on QEMU 7.2, 287 on QEMU 8 and later),
+    `test` (the test SPIs with a handler of ours, ascending), `guest` (the
+    guest-bound ones). The kernel claims the same test SPIs at any -smp up
+    to 16."""
+
+    def __init__(self, output):
+        typer = re.search(r"^GICD_TYPER 0x[0-9a-f]+: SPIs 32-(\d+),", output, re.M)
+        rows = re.findall(r"^\s+(\d+):.*\s(test|\(guest\))$", output, re.M)
+        if not typer or not rows:
+            raise CheckFailed("no GICD_TYPER line or irqs table to read the SPIs from:\n" + output[-1500:])
+        self.last_spi = int(typer.group(1))
+        self.test = [int(intid) for intid, handler in rows if handler == "test"]
+        self.guest = [int(intid) for intid, handler in rows if handler == "(guest)"]
+
+    @property
+    def unimplemented(self):
+        """An SPI INTID (below 1020) the GIC does not implement."""
+        return self.last_spi + 45
+
+
+_layouts = {}
+
+
+def interrupt_layout():
+    """The `InterruptLayout` of the QEMU in use, read once per QEMU from a
+    short boot (`irqs; exit 0`)."""
+    key = qemu_binary()
+    if key not in _layouts:
+        result = boot(SMP=4, APPEND="-- irqs; exit 0", timeout=60)
+        expect_status(result, 0)
+        _layouts[key] = InterruptLayout(result.output)
+    return _layouts[key]
+
+
 def run(checks):
-    """Runs each check, prints a line each and the closing count; returns
-    the process exit status."""
+    """Runs each check and prints a line each; returns (passed, failed)."""
     passed = failed = 0
     for check in checks:
         started = time.monotonic()
@@ -104,9 +163,9 @@ def run(checks):
             check()
             passed += 1
             print("PASS %-48s %5.1fs" % (check.__name__, time.monotonic() - started), flush=True)
-        except CheckFailed as failure:
+        except Exception as failure:
             failed += 1
+            message = str(failure) if isinstance(failure, CheckFailed) else "%s: %s" % (type(failure).__name__, failure)
             print("FAIL %-48s %5.1fs\n     %s" % (check.__name__, time.monotonic() - started,
-                                                 str(failure).replace("\n", "\n     ")), flush=True)
-    print("%d passed, %d failed" % (passed, failed))
-    return 0 if failed == 0 else 1
+                                                 message.replace("\n", "\n     ")), flush=True)
+    return passed, failed

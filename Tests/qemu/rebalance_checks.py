@@ -5,10 +5,10 @@ The image checks each step against the hardware (GICD_IROUTER read back,
 fired = handled, the pending-while-dying probe, the reference model or the
 lower bound) and prints one line per step; here those lines are read back
 and the step-by-step figures checked again, independently of the image's
-own verdict."""
+own verdict. Then switches of policy at run time, in both directions."""
 import re
 
-from harness import boot, expect, expect_status
+from harness import boot, expect, expect_status, interrupt_layout
 
 STEP = re.compile(r"^== step (\d+): (.*?)  \(online ([^)]*)\)  route writes (\d+), lower bound (\d+)", re.M)
 VERDICT = re.compile(r"^   checks: (ok|FAILED) \(.*movable per cpu (\d+)\.\.(\d+)", re.M)
@@ -54,5 +54,55 @@ def hotplug_compiled_out():
     expect("offline and back: 0 route writes" in result.output, "the stand-in made route writes")
 
 
+def expect_delivered(result, intid, count=1):
+    expect(re.search(r"^INTID %d: fired %d, handled %d, on cpu \d+$" % (intid, count, count), result.output, re.M),
+           "INTID %d was not handled as often as fired:\n%s" % (intid, "\n".join(result.lines()[-12:])))
+
+
+def policy_switch_balanced_to_seed():
+    """The balanced policy routes an interrupt whose mask has no online CPU
+    outside the mask (affinity broken); after `policy seed` the CPU it was
+    put on goes down. The seed policy used to skip it (its mask does not
+    name that CPU), leaving it routed to an offline CPU: fired 1, handled 0.
+    Now it moves, and the invariants hold."""
+    intid = interrupt_layout().test[-2]
+    result = boot(SMP=3, APPEND="-- irq-affinity %d 0; cpu-offline 0; irq-affinity %d; policy seed; cpu-offline 1; "
+                                "irq-affinity %d; fire %d 1; check; exit 0" % (intid, intid, intid, intid))
+    expect_status(result, 0)
+    expect("INTID %d: requested 0, routed to cpu 1 (GICD_IROUTER 0x1), handler test, affinity broken" % intid
+           in result.output, "the balanced policy did not put the interrupt on cpu 1, broken")
+    expect("INTID %d: requested 2, routed to cpu 2 (GICD_IROUTER 0x2), handler test" % intid in result.output,
+           "the seed policy did not move the interrupt to cpu 2")
+    expect_delivered(result, intid)
+    expect("check: ok (0 violations)" in result.output, "invariants did not hold")
+
+
+def policy_switch_seed_to_balanced():
+    """The reverse: what the seed policy left (one-CPU masks) is taken over
+    by the balanced policy, which moves everything off the CPUs that go
+    down, breaks a mask with no online CPU and restores it when the CPU
+    comes back; every interrupt is delivered at each stage."""
+    spis = interrupt_layout()
+    intid = spis.test[-2]
+    fire_all = "; ".join("fire %d 1" % test for test in spis.test[-4:])
+    result = boot(SMP=3, POLICY="seed",
+                  APPEND="-- cpu-offline 2; cpu-online 2; irq-affinity %d; policy balanced; "
+                         "irq-affinity %d 1; cpu-offline 1; irq-affinity %d; %s; check; "
+                         "cpu-offline 0; %s; check; cpu-online 1; irq-affinity %d; %s; cpu-online 0; %s; check; exit 0"
+                         % (intid, intid, intid, fire_all, fire_all, intid, fire_all, fire_all))
+    expect_status(result, 0)
+    expect(re.search(r"^INTID %d: requested 1, routed to cpu [02] \(GICD_IROUTER 0x[02]\), handler test, "
+                     r"affinity broken" % intid, result.output, re.M),
+           "the balanced policy did not break the mask {1} when cpu 1 went down")
+    expect(re.search(r"^note: \d+ interrupt\(s\) back inside their requested affinity", result.output, re.M),
+           "the masks were not restored")
+    expect("INTID %d: requested 1, routed to cpu 1 (GICD_IROUTER 0x1), handler test\n" % intid in result.output,
+           "the interrupt is not back on cpu 1")
+    for test in spis.test[-4:]:
+        expect(len(re.findall(r"^INTID %d: fired 1, handled 1" % test, result.output, re.M)) == 4,
+               "INTID %d was not delivered at every stage" % test)
+    expect(result.output.count("check: ok (0 violations)") == 3, "invariants did not hold")
+
+
 CHECKS = [make_check(smp, policy, el) for smp in (4, 8, 20) for policy in ("balanced", "seed") for el in (1, 2)]
-CHECKS.append(hotplug_compiled_out)
+CHECKS += [hotplug_compiled_out, policy_switch_balanced_to_seed, policy_switch_seed_to_balanced]

@@ -10,6 +10,13 @@ public struct BootArguments {
     /// The console script after the `--` word; empty if none.
     public let script: UnsafeRawBufferPointer
 
+    /// Arguments made of `options` and a `script` read from elsewhere (a
+    /// script file).
+    public init(options: UnsafeRawBufferPointer, script: UnsafeRawBufferPointer) {
+        self.options = options
+        self.script = script
+    }
+
     public init(_ text: UnsafeRawBufferPointer) {
         var scriptStart = text.count
         var optionsEnd = text.count
@@ -26,6 +33,19 @@ public struct BootArguments {
         }
         options = UnsafeRawBufferPointer(rebasing: text[0 ..< optionsEnd])
         script = UnsafeRawBufferPointer(rebasing: text[scriptStart ..< text.count])
+    }
+
+    /// The path of the `script=PATH` option: a script file to run as if it
+    /// followed `--`, for scripts longer than the command line allows
+    /// (`CommandLineLimits`). Nil if absent.
+    public var scriptFile: UnsafeRawBufferPointer? {
+        value(of: "script")
+    }
+
+    /// Whether a script comes both after `--` and from `script=PATH`: one
+    /// source only, so that what runs is never in doubt.
+    public var hasTwoScripts: Bool {
+        scriptFile != nil && !script.isEmpty
     }
 
     /// Whether `word` is one of the options.

@@ -9,6 +9,9 @@
 /// project states it: set-affinity on an in-progress interrupt records a
 /// pending move instead of writing, and end of interrupt applies that move
 /// to a CPU that is online then (`AffinitySetting.completeDeferredMove`).
+/// A third is this project's own (see `SeedPolicy`): on the way down an
+/// interrupt routed to the dying CPU moves even when its mask does not name
+/// that CPU, so that none is left on an offline CPU.
 public struct PatchReferenceModel {
     /// One shared interrupt, as the patch sees it.
     public struct Interrupt: Equatable {
@@ -97,7 +100,8 @@ public struct PatchReferenceModel {
             return
         }
         // if ( !up && !cpumask_test_cpu(from, desc->affinity) ) goto out;
-        if !up && !irq.affinity.contains(from) {
+        // (this project's rule: unless the interrupt is routed to `from`)
+        if !up && !irq.affinity.contains(from) && irq.target != from {
             return
         }
         // cpu_next = cpumask_cycle(cpu_next, &cpu_online_map);

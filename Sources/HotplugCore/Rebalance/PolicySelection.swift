@@ -24,6 +24,19 @@ public struct PolicySelection: RebalancePolicy {
     public var balanced: BalancedPolicy
 
     /// A fresh policy of `kind`, by default `.balanced`.
+    ///
+    /// Also how the policy is switched at run time (`policy seed` at the
+    /// console): nothing of the old policy carries over, and the state the
+    /// descriptors are in is one the new policy's rules cover as it is, so
+    /// no interrupt needs moving at the switch:
+    /// - to `.balanced`: its index starts empty, so its first event recounts
+    ///   the table, broken affinities included (`affinityBroken`, which the
+    ///   seed policy's set-affinity clears and an end of interrupt sets);
+    ///   its way down moves whatever is routed to the dying CPU, wherever
+    ///   the mask says.
+    /// - to `.seed`: its way down also moves an interrupt routed to the
+    ///   dying CPU outside its mask, as the balanced policy leaves one whose
+    ///   affinity it broke (see `SeedPolicy`); its cursor starts at 0.
     public init(_ kind: Kind = .balanced) {
         self.kind = kind
         seed = SeedPolicy()

@@ -13,14 +13,22 @@
 enum ConsoleShell {
     /// The CPU running the console.
     nonisolated(unsafe) static var cpu = LogicalCPU(0)
-    /// The script, and how many of its commands have run.
+    /// The script, and where its next command is looked for: just past the
+    /// last one run, so that a long script file is split once, not from
+    /// its start for every command.
     nonisolated(unsafe) static var script = UnsafeRawBufferPointer(start: nil, count: 0)
-    nonisolated(unsafe) static var commandsRun = 0
+    nonisolated(unsafe) static var scriptPosition = 0
     /// Whether to read commands from the UART once the script is done.
     nonisolated(unsafe) static var interactive = false
     /// Set when the console moved: the CPU that handed it over and is to be
     /// taken offline by the new console CPU.
     nonisolated(unsafe) static var pendingOffline: LogicalCPU?
+    /// Whether the command that moved the console came from the script, so
+    /// that the new console CPU ends the run with status 2 if the offline
+    /// fails, as for any failed script command.
+    nonisolated(unsafe) static var pendingOfflineFromScript = false
+    /// Whether the line being run is the script's (not the prompt's).
+    nonisolated(unsafe) static var runningScript = false
     /// Whether the console has started (the demonstration runs without it).
     nonisolated(unsafe) static var isRunning = false
     /// Whether the prompt's greeting has been printed.
@@ -43,14 +51,17 @@ enum ConsoleShell {
     static func run() -> Never {
         if let dying = pendingOffline {
             pendingOffline = nil
-            report(Hotplug.takeOffline(dying), offline: true, cpu: dying)
+            let result = Hotplug.takeOffline(dying)
+            report(result, offline: true, cpu: dying)
+            if case .failure = result, pendingOfflineFromScript { Semihosting.exit(2) }
         }
         while true {
             if let range = nextScriptLine() {
-                commandsRun += 1
                 let line = UnsafeRawBufferPointer(rebasing: script[range])
                 echoScriptLine(line)
+                runningScript = true
                 let status = execute(ConsoleParser.parse(line, cpuCount: Machine.current.cpuCount))
+                runningScript = false
                 if !status { Semihosting.exit(2) }
                 continue
             }
@@ -59,15 +70,14 @@ enum ConsoleShell {
         }
     }
 
-    /// The next command of the script not yet run.
+    /// The next command of the script not yet run. The splitter starts
+    /// again where the last command ended: on its separator, or on the end
+    /// of its comment's line, so it reads on exactly as one pass would.
     private static func nextScriptLine() -> Range<Int>? {
-        var splitter = ScriptSplitter(script)
-        var index = 0
-        while let range = splitter.next() {
-            if index == commandsRun { return range }
-            index += 1
-        }
-        return nil
+        var splitter = ScriptSplitter(script[scriptPosition...])
+        guard let range = splitter.next() else { return nil }
+        scriptPosition = range.upperBound
+        return range
     }
 
     private static func echoScriptLine(_ line: UnsafeRawBufferPointer) {
@@ -141,6 +151,8 @@ enum ConsoleShell {
     static func handOver(offlining dying: LogicalCPU) -> Never {
         let successor = CPUs.online.first { $0 != dying }!
         pendingOffline = dying
+        pendingOfflineFromScript = runningScript
+        runningScript = false
         cpu = successor
         Console.line { out in
             out.write("console moves from cpu ", dying.index)
