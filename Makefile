@@ -15,7 +15,8 @@
 # POLICY (balanced or seed), HOTPLUG (1, or 0 to compile the feature out),
 # SCENARIO (console commands, e.g. 'cpu-offline 2; irqs; exit 0'),
 # QEMUFLAGS (extra QEMU arguments, appended last), APPEND (extra words for
-# the image's command line).
+# the image's command line), TIMEOUT_SCALE (N: every wait on another CPU
+# may take N times as long, for a loaded host; passed as timeout-scale=N).
 
 SMP       ?= 4
 EL        ?= 1
@@ -27,6 +28,7 @@ SCENARIO  ?=
 SEED      ?= 1
 EVENTS    ?= 20000
 MEMORY    ?= 256M
+TIMEOUT_SCALE ?=
 
 SWIFTC  ?= swiftc
 TOOLBIN := $(dir $(shell command -v $(SWIFTC)))
@@ -65,14 +67,15 @@ BOOT_IMAGE := $(BUILD)/image-low.elf
 else
 BOOT_IMAGE := $(IMAGE)
 endif
-IMAGE_ARGS = policy=$(POLICY) $(APPEND)$(if $(SCENARIO), -- $(SCENARIO))
+TIMEOUT_ARG = $(if $(TIMEOUT_SCALE),timeout-scale=$(TIMEOUT_SCALE) )
+IMAGE_ARGS = policy=$(POLICY) $(TIMEOUT_ARG)$(APPEND)$(if $(SCENARIO), -- $(SCENARIO))
 RUN = IMAGE=$(BOOT_IMAGE) SMP=$(SMP) EL=$(EL) MEMORY=$(MEMORY) \
 	IMAGE_ARGS="$(IMAGE_ARGS)" QEMUFLAGS="$(GDB_STUB) $(QEMUFLAGS)" scripts/qemu.sh
 # make turns any failing recipe into its own status 2; the image's status
 # is printed on the way out.
 REPORT_STATUS = || { status=$$?; echo "image exit status $$status" >&2; exit $$status; }
 RUN_CONSOLE := IMAGE=$(IMAGE) SMP=$(SMP) EL=$(EL) MEMORY=$(MEMORY) \
-	IMAGE_ARGS="policy=$(POLICY) console $(APPEND)$(if $(SCENARIO), -- $(SCENARIO))" QEMUFLAGS="$(QEMUFLAGS)" scripts/qemu.sh
+	IMAGE_ARGS="policy=$(POLICY) console $(TIMEOUT_ARG)$(APPEND)$(if $(SCENARIO), -- $(SCENARIO))" QEMUFLAGS="$(QEMUFLAGS)" scripts/qemu.sh
 
 .PHONY: all run console stress debug bench test deps clean
 
@@ -114,7 +117,7 @@ console: deps $(IMAGE)
 # with text streaming into the UART all along.
 stress: deps $(IMAGE)
 	@yes 'uart traffic during the stress run' | QEMU_PRINT=1 IMAGE=$(IMAGE) SMP=$(if $(filter command line,$(origin SMP)),$(SMP),20) EL=$(EL) MEMORY=$(MEMORY) \
-		IMAGE_ARGS="policy=$(POLICY) -- stress $(SEED) $(EVENTS); exit 0" QEMUFLAGS="$(QEMUFLAGS)" scripts/qemu.sh \
+		IMAGE_ARGS="policy=$(POLICY) $(TIMEOUT_ARG)-- stress $(SEED) $(EVENTS); exit 0" QEMUFLAGS="$(QEMUFLAGS)" scripts/qemu.sh \
 		$(REPORT_STATUS)
 
 # QEMU waits for gdb before the first instruction; the image's symbols are in

@@ -6,7 +6,11 @@
 /// check without the demonstration); `psci-fault=NAME` (see `PSCIFault`);
 /// `test-fault` (a deliberate data abort: the test of the fault path);
 /// `test-stall=N` (CPU N stops making progress during a stress run: the
-/// test of the watchdog). A console script follows a `--` word.
+/// test of the watchdog); `timeout-scale=N` (every wait on another CPU may
+/// take N times as long: see `Deadline`); `psci-conduit=hvc|smc` (PSCI
+/// calls through that instruction instead of the device tree's: the test of
+/// a conduit no firmware answers, see `PSCIFirmware.discover`). A console
+/// script follows a `--` word.
 enum KernelCommandLine {
     /// Reads the command line into `storage` and parses it.
     static func read(into storage: UnsafeMutableRawBufferPointer) -> BootArguments {
