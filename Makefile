@@ -19,7 +19,8 @@
 # SCRIPT (a file of console commands, for scripts longer than the command
 # line allows), QEMU (the qemu-system-aarch64 to run), QEMUFLAGS (extra QEMU
 # arguments, appended last), APPEND (extra words for the image's command
-# line).
+# line), TIMEOUT_SCALE (N: every wait on another CPU may take N times as
+# long, for a loaded host; passed as timeout-scale=N).
 
 SMP       ?= 4
 EL        ?= 1
@@ -33,6 +34,7 @@ QEMU      ?= qemu-system-aarch64
 SEED      ?= 1
 EVENTS    ?= 20000
 MEMORY    ?= 256M
+TIMEOUT_SCALE ?=
 
 SWIFTC  ?= swiftc
 TOOLBIN := $(dir $(shell command -v $(SWIFTC)))
@@ -82,14 +84,15 @@ $(error SCRIPT=$(SCRIPT): the path must not contain spaces (QEMU splits the comm
 endif
 endif
 SCRIPT_ARG = $(if $(SCRIPT),script=$(abspath $(SCRIPT)) )
-IMAGE_ARGS = policy=$(POLICY) $(SCRIPT_ARG)$(APPEND)$(if $(SCENARIO), -- $(SCENARIO))
+TIMEOUT_ARG = $(if $(TIMEOUT_SCALE),timeout-scale=$(TIMEOUT_SCALE) )
+IMAGE_ARGS = policy=$(POLICY) $(TIMEOUT_ARG)$(SCRIPT_ARG)$(APPEND)$(if $(SCENARIO), -- $(SCENARIO))
 RUN = QEMU="$(QEMU)" IMAGE=$(BOOT_IMAGE) SMP=$(SMP) EL=$(EL) MEMORY=$(MEMORY) \
 	IMAGE_ARGS="$(IMAGE_ARGS)" QEMUFLAGS="$(GDB_STUB) $(QEMUFLAGS)" scripts/qemu.sh
 # make turns any failing recipe into its own status 2; the image's status
 # is printed on the way out.
 REPORT_STATUS = || { status=$$?; echo "image exit status $$status" >&2; exit $$status; }
 RUN_CONSOLE = QEMU="$(QEMU)" IMAGE=$(IMAGE) SMP=$(SMP) EL=$(EL) MEMORY=$(MEMORY) \
-	IMAGE_ARGS="policy=$(POLICY) console $(SCRIPT_ARG)$(APPEND)$(if $(SCENARIO), -- $(SCENARIO))" QEMUFLAGS="$(QEMUFLAGS)" scripts/qemu.sh
+	IMAGE_ARGS="policy=$(POLICY) console $(TIMEOUT_ARG)$(SCRIPT_ARG)$(APPEND)$(if $(SCENARIO), -- $(SCENARIO))" QEMUFLAGS="$(QEMUFLAGS)" scripts/qemu.sh
 
 .PHONY: all run console stress debug bench test deps clean
 
@@ -131,7 +134,7 @@ console: deps $(IMAGE)
 # with text streaming into the UART all along.
 stress: deps $(IMAGE)
 	@yes 'uart traffic during the stress run' | QEMU_PRINT=1 QEMU="$(QEMU)" IMAGE=$(IMAGE) SMP=$(if $(filter command line,$(origin SMP)),$(SMP),20) EL=$(EL) MEMORY=$(MEMORY) \
-		IMAGE_ARGS="policy=$(POLICY) -- stress $(SEED) $(EVENTS); exit 0" QEMUFLAGS="$(QEMUFLAGS)" scripts/qemu.sh \
+		IMAGE_ARGS="policy=$(POLICY) $(TIMEOUT_ARG)-- stress $(SEED) $(EVENTS); exit 0" QEMUFLAGS="$(QEMUFLAGS)" scripts/qemu.sh \
 		$(REPORT_STATUS)
 
 # QEMU waits for gdb before the first instruction; the image's symbols are in

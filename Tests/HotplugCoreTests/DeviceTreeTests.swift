@@ -602,7 +602,7 @@ extension Array where Element == UInt8 {
 }
 
 /// Writes a flattened devicetree (§5), for trees QEMU does not produce
-/// (also used by `GICRedistributorTests` for `redistributor-stride`).
+/// (also used by `GICRedistributorTests` and `PSCIFirmwareDescriptionTests`).
 /// Strings are not shared; the memory reservation block is just its
 /// terminating entry.
 struct TreeBuilder {
@@ -678,6 +678,7 @@ struct TreeBuilder {
         psciCompatible: [String] = ["arm,psci-1.0", "arm,psci-0.2", "arm,psci"],
         psciMethod: String? = "hvc",
         cpuOn: UInt32? = nil,
+        psciProperties: [(name: String, cells: [UInt32])] = [],
         uarts: [(UInt64, String)] = [(0x0900_0000, "okay")],
         uartSize: UInt64 = 0x1000,
         uartInterrupt: [UInt32] = [0, 1, 4],
@@ -697,6 +698,7 @@ struct TreeBuilder {
             property("compatible", strings: psciCompatible)
             if let psciMethod { property("method", string: psciMethod) }
             if let cpuOn { property("cpu_on", cells: [cpuOn]) }
+            for (name, cells) in psciProperties { property(name, cells: cells) }
             end()
         }
         if memory {

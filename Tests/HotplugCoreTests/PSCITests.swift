@@ -12,6 +12,7 @@ final class PSCITests: XCTestCase {
             (.cpuOff, 0x8400_0002, false, "CPU_OFF"),
             (.cpuOn, 0xC400_0003, true, "CPU_ON"),
             (.affinityInfo, 0xC400_0004, true, "AFFINITY_INFO"),
+            (.migrate, 0xC400_0005, true, "MIGRATE"),
             (.systemOff, 0x8400_0008, false, "SYSTEM_OFF"),
             (.systemReset, 0x8400_0009, false, "SYSTEM_RESET"),
             (.psciFeatures, 0x8400_000A, false, "PSCI_FEATURES"),

@@ -17,6 +17,10 @@ public struct VectorSlot: Equatable, Sendable {
         }
     }
 
+    /// A synchronous exception: the only kind whose ESR describes the
+    /// instruction at ELR.
+    public var isSynchronous: Bool { rawValue & 3 == 0 }
+
     /// Where the exception came from.
     public var origin: StaticString {
         switch rawValue >> 2 {

@@ -282,6 +282,9 @@ private struct PlatformReader {
             redistributorStride: stride, interruptCells: interruptCells, redistributorRegions: regions)
     }
 
+    /// The PSCI node: `method`, the newest binding its `compatible` lists
+    /// and, for the 0.1 binding, the function-ID properties (QEMU writes
+    /// them for every binding; they are only used under 0.1).
     func psci(_ node: DeviceTreeNode) throws(DeviceTreeError) -> PSCIDescription {
         let method = try required("method", of: node, in: "psci")
         let conduit: PSCIConduit
@@ -293,11 +296,14 @@ private struct PlatformReader {
             throw .unknownPSCIMethod
         }
         let compatible = try required("compatible", of: node, in: "psci")
+        guard let binding = PSCIBinding.newest(in: compatible) else { throw .missingDevice(compatible: "arm,psci") }
         return PSCIDescription(
             conduit: conduit,
-            hasStandardFunctionIDs: compatible.containsString("arm,psci-0.2") || compatible.containsString("arm,psci-1.0"),
+            binding: binding,
+            cpuSuspendFunctionID: try uint32("cpu_suspend", of: node),
+            cpuOffFunctionID: try uint32("cpu_off", of: node),
             cpuOnFunctionID: try uint32("cpu_on", of: node),
-            cpuOffFunctionID: try uint32("cpu_off", of: node))
+            migrateFunctionID: try uint32("migrate", of: node))
     }
 
     /// First `reg` entry and first `interrupts` specifier of `node`.

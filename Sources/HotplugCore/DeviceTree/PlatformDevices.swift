@@ -69,30 +69,6 @@ public struct GICDescription {
     }
 }
 
-/// The PSCI node ("arm,psci", "arm,psci-0.2", "arm,psci-1.0" bindings).
-public struct PSCIDescription: Equatable, Sendable {
-    /// How PSCI calls reach the firmware.
-    public let conduit: PSCIConduit
-    /// Whether the node is compatible with "arm,psci-0.2" or later, whose
-    /// function IDs are the standard ones (Arm DEN 0022). A node that is
-    /// only "arm,psci" (0.1) names its function IDs in the properties below.
-    public let hasStandardFunctionIDs: Bool
-    /// `cpu_on` function ID, if the node gives one.
-    public let cpuOnFunctionID: UInt32?
-    /// `cpu_off` function ID, if the node gives one.
-    public let cpuOffFunctionID: UInt32?
-}
-
-/// The instruction that makes a PSCI call (`method`); the SMC Calling
-/// Convention (Arm DEN 0028) defines the register use of both.
-public enum PSCIConduit: Equatable, Sendable {
-    /// "hvc": to a hypervisor at EL2; used when the image runs at EL1.
-    case hvc
-    /// "smc": to the secure monitor at EL3; QEMU with
-    /// `virtualization=on`, where the image itself runs at EL2.
-    case smc
-}
-
 /// A memory-mapped peripheral with one register frame and one interrupt,
 /// such as the PL011 UART or PL031 RTC.
 public struct PeripheralDescription: Equatable, Sendable {

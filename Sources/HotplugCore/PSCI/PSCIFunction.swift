@@ -19,6 +19,8 @@ public enum PSCIFunction: UInt32, Sendable, CaseIterable {
     /// AFFINITY_INFO (SMC64): target affinity, lowest affinity level; returns
     /// an `AffinityState` or an error.
     case affinityInfo = 0xC400_0004
+    /// MIGRATE (SMC64): moves a uniprocessor Trusted OS to the target CPU.
+    case migrate = 0xC400_0005
     /// SYSTEM_OFF: does not return.
     case systemOff = 0x8400_0008
     /// SYSTEM_RESET: does not return.
@@ -41,6 +43,7 @@ public enum PSCIFunction: UInt32, Sendable, CaseIterable {
         case .cpuOff: return "CPU_OFF"
         case .cpuOn: return "CPU_ON"
         case .affinityInfo: return "AFFINITY_INFO"
+        case .migrate: return "MIGRATE"
         case .systemOff: return "SYSTEM_OFF"
         case .systemReset: return "SYSTEM_RESET"
         case .psciFeatures: return "PSCI_FEATURES"

@@ -55,6 +55,10 @@ ARCH_READ_REGISTER(icc_iar1, icc_iar1_el1)
 ARCH_WRITE_REGISTER(icc_eoir1, icc_eoir1_el1)
 ARCH_WRITE_REGISTER(icc_sgi1r, icc_sgi1r_el1)
 ARCH_WRITE_REGISTER(counter_control, cntkctl_el1)
+ARCH_READ_REGISTER(counter_control, cntkctl_el1)
+/* Per-CPU scratch register kept for the PSCI call marker (PSCIFirmware). */
+ARCH_READ_REGISTER(firmware_call_marker, tpidrro_el0)
+ARCH_WRITE_REGISTER(firmware_call_marker, tpidrro_el0)
 
 /* Translation regime (Arm ARM D8): MAIR, TCR and SCTLR are the boot stub's
  * (BootLayout.h); the kernel only moves TTBR0 to the final map. */
@@ -84,6 +88,7 @@ static inline void arch_dsb_ishst(void) { __asm__ volatile("dsb ishst" ::: "memo
 static inline void arch_wait_for_interrupt(void) { __asm__ volatile("wfi" ::: "memory"); }
 static inline void arch_wait_for_event(void) { __asm__ volatile("wfe" ::: "memory"); }
 static inline void arch_send_event(void) { __asm__ volatile("sev" ::: "memory"); }
+static inline void arch_yield(void) { __asm__ volatile("yield" ::: "memory"); }
 
 /*
  * SMC Calling Convention (Arm DEN 0028) call with three arguments; the

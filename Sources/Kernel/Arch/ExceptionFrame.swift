@@ -9,14 +9,19 @@ struct ExceptionFrame {
     static let linkRegisterOffset = 31 * 8
 }
 
-/// Every exception other than an IRQ from EL1 ends here: a fault in the
-/// kernel. Prints what happened — the slot, the syndrome decoded, ELR, FAR —
-/// and stops the machine with status 3 instead of hanging.
+/// Every exception other than an IRQ from EL1 ends here. A PSCI call whose
+/// conduit has no firmware behind it is reported as that, with status 2
+/// (`PSCIFirmware.reportTrap`); anything else is a fault in the kernel:
+/// prints what happened — the slot, the syndrome decoded, ELR, FAR — and
+/// stops the machine with status 3 instead of hanging.
 @_cdecl("kernel_exception_entry")
 func kernelExceptionEntry(_ kind: UInt64, _ rawFrame: UnsafeRawPointer) -> Never {
     let frame = rawFrame.assumingMemoryBound(to: ExceptionFrame.self)
     let slot = VectorSlot(rawValue: kind)
     let syndrome = ExceptionSyndrome(rawValue: arch_read_esr())
+    if slot.isSynchronous {
+        PSCIFirmware.reportTrap(syndrome: syndrome, exceptionLinkRegister: frame.pointee.exceptionLinkRegister)
+    }
     let faultAddress = arch_read_far()
     let mpidr = arch_read_mpidr() & MPIDRAffinity.affinityBits
     Console.emergencyLine { out in

@@ -8,7 +8,11 @@
 /// `test-stall=N` (CPU N stops making progress during a stress run: the
 /// test of the watchdog); `script=PATH` (a host file of console commands,
 /// read through semihosting, for scripts longer than the command line
-/// holds). A console script follows a `--` word.
+/// holds); `timeout-scale=N` (every wait on another CPU may take N times as
+/// long: see `Deadline`); `psci-conduit=hvc|smc` (PSCI calls through that
+/// instruction instead of the device tree's: the test of a conduit no
+/// firmware answers, see `PSCIFirmware.discover`). A console script follows
+/// a `--` word.
 enum KernelCommandLine {
     /// Reads the command line into `storage` and parses it; with
     /// `script=PATH`, reads that file as the script.

@@ -52,11 +52,14 @@ func kernelMain(_ entryLevel: UInt64, _ bootStatus: UInt64) -> UInt32 {
         Console.line("error: the boot CPU's MPIDR is not in the device tree")
         return 2
     }
+    guard Deadline.configure(commandLine) else { return 2 }
+    // The first PSCI call: PSCI_VERSION, before anything relies on it.
+    guard let psci = PSCIFirmware.discover(platform.psci, commandLine: commandLine) else { return 2 }
 
     let machine = Machine(
         platform: platform,
         distributor: Distributor(base: platform.gic.distributor.base),
-        psci: PSCIFirmware(conduit: platform.psci.conduit),
+        psci: psci,
         translation: translation,
         bootCPU: bootCPU,
         entryLevel: Int(entryLevel))
@@ -175,9 +178,7 @@ private func bringUpSystem() -> Bool {
         out.write("smp: ", started)
         out.write(" of ", machine.cpuCount)
         out.write(" cpus online (PSCI ")
-        let version = machine.psci.version()
-        out.decimal(Int(version.major))
-        out.write(".", Int(version.minor))
+        PSCIFirmware.writeVersion(machine.psci.version, &out)
         out.write(")")
     }
     return started == machine.cpuCount

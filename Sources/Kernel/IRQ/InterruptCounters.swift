@@ -39,8 +39,8 @@ enum InterruptCounters {
     /// in all, then a little longer so that a duplicate delivery would show,
     /// and returns how many times it was handled since `before`.
     static func settle(_ id: InterruptID, after before: Int) -> Int {
-        _ = Deadline.wait(milliseconds: 500) { handledCount(id) > before }
-        _ = Deadline.wait(milliseconds: 2) { false }
+        _ = Deadline.wait(milliseconds: 500, for: .otherCPUs) { handledCount(id) > before }
+        _ = Deadline.wait(milliseconds: 2, for: .otherCPUs) { false }
         return handledCount(id) - before
     }
 

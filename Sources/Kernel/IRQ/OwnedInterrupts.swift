@@ -106,7 +106,7 @@ enum OwnedInterrupts {
     static func fireAllAndWait() -> Bool {
         let ids = fireable
         for id in ids { fire(id) }
-        return Deadline.wait(milliseconds: 1000) {
+        return Deadline.wait(milliseconds: 1000, for: .otherCPUs) {
             for id in ids where InterruptCounters.handledCount(id) != InterruptCounters.firedCount(id) {
                 return false
             }

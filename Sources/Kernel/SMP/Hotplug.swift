@@ -8,9 +8,20 @@ import Synchronization
 /// milliseconds on another CPU and on firmware, and must not do so with
 /// interrupts masked). A second request while one runs fails with `.busy`.
 ///
-/// Every wait has a deadline; every failure leaves the CPU tables saying
+/// Every wait has a deadline, stretched by `timeout-scale` (a wait on
+/// other CPUs, see `Deadline`); every failure leaves the CPU tables saying
 /// what is true (checked with AFFINITY_INFO) and is reported as a
-/// `HotplugError`.
+/// `HotplugError`, a timeout as "timed out after N ms".
+///
+/// PSCI 0.1 (a device tree whose /psci node is only "arm,psci"): CPU_ON and
+/// CPU_OFF go through the node's own function IDs, and a CPU that started
+/// is taken to be on once it announces itself. Taking a CPU offline is
+/// refused (`offlineNeedsAffinityInfo`): 0.1 has no AFFINITY_INFO, so
+/// nothing says when the dying CPU has really powered down, and a CPU_ON
+/// aimed at it before then has no defined outcome in 0.1 (ALREADY_ON and
+/// ON_PENDING came with 0.2). The dying CPU's own last word in memory plus
+/// a settle delay would only guess at that moment, and a loaded or slow
+/// machine is exactly where such a guess fails.
 enum Hotplug {
     /// Set while an operation runs: rank 1 in LockOrder.swift.
     static let busy = Atomic<Bool>(false)
@@ -18,7 +29,8 @@ enum Hotplug {
     /// once the system is active (Xen's `system_state >= SYS_STATE_active`).
     nonisolated(unsafe) static var systemActive = false
 
-    /// How long a CPU may take to announce itself / to reach CPU_OFF.
+    /// How long a CPU may take to announce itself / to reach CPU_OFF,
+    /// before `timeout-scale` stretches them.
     static let announceTimeoutMilliseconds: UInt64 = 1000
     static let stopTimeoutMilliseconds: UInt64 = 1000
 
@@ -41,6 +53,7 @@ enum Hotplug {
             return .failure(answer.isSuccess ? .alreadyOnline(cpu.index) : .psci(.cpuOn, answer))
         }
 
+        guard machine.psci.has(.cpuOn) else { return .failure(.missingFunctionID(.cpuOn)) }
         CPUs.setState(.starting, of: cpu)
         let result = machine.psci.cpuOn(machine.affinity(of: cpu),
                                         entry: arch_address_of_secondary_entry(),
@@ -49,11 +62,16 @@ enum Hotplug {
             CPUs.setState(.offline, of: cpu)
             return .failure(.psci(.cpuOn, result))
         }
-        let announced = Deadline.wait(milliseconds: announceTimeoutMilliseconds) {
+        let announced = Deadline.wait(milliseconds: announceTimeoutMilliseconds, for: .otherCPUs) {
             CPUs.state(of: cpu) == .online
         }
         guard announced else {
             return .failure(.didNotAnnounce(cpu.index, sentBackOff: sendBackOff(cpu)))
+        }
+        // PSCI 0.1: the announcement is the only confirmation there is.
+        guard machine.psci.version.hasAffinityInfo else {
+            cpuCameUp(cpu)
+            return .success(())
         }
         switch machine.psci.affinityInfo(machine.affinity(of: cpu)) {
         case .success(.on):
@@ -91,6 +109,10 @@ enum Hotplug {
         guard CPUs.state(of: cpu) == .online else { return .failure(.alreadyOffline(cpu.index)) }
         guard CPUs.online.count > 1 else { return .failure(.lastOnlineCPU(cpu.index)) }
         guard cpu != CPUs.current else { return .failure(.controllingCPU(cpu.index)) }
+        guard machine.psci.version.hasAffinityInfo else {
+            return .failure(.offlineNeedsAffinityInfo(machine.psci.version))
+        }
+        guard machine.psci.has(.cpuOff) else { return .failure(.missingFunctionID(.cpuOff)) }
 
         if let probe, SharedInterrupts.claimFiring(probe) {
             InterruptCounters.recordFired(probe)
@@ -98,7 +120,7 @@ enum Hotplug {
         }
         CPUs.requests.store(cpu.index, CPURequest.goOffline.rawValue)
         CPUInterface.sendSGI(KernelSGI.wake, to: machine.affinity(of: cpu))
-        let stopped = Deadline.wait(milliseconds: stopTimeoutMilliseconds) {
+        let stopped = Deadline.wait(milliseconds: stopTimeoutMilliseconds, for: .otherCPUs) {
             CPUs.state(of: cpu) == .offline
         }
         guard stopped else {
@@ -111,7 +133,7 @@ enum Hotplug {
             return .failure(.didNotStop(cpu.index, lastState: nil, afterwards: nil))
         }
         var last: AffinityState?
-        let off = Deadline.wait(milliseconds: stopTimeoutMilliseconds) {
+        let off = Deadline.wait(milliseconds: stopTimeoutMilliseconds, for: .otherCPUs) {
             if case .success(let state) = machine.psci.affinityInfo(machine.affinity(of: cpu)) { last = state }
             return last == .off
         }
@@ -128,11 +150,13 @@ enum Hotplug {
     /// A CPU that started but never announced itself is asked (through its
     /// mailbox, polled by its start path) to call CPU_OFF; true if
     /// AFFINITY_INFO then confirms OFF, when it is offline again for us too.
+    /// Under PSCI 0.1 nothing can confirm it: false.
     private static func sendBackOff(_ cpu: LogicalCPU) -> Bool {
         let machine = Machine.current!
         CPUs.requests.store(cpu.index, CPURequest.abortStart.rawValue)
         arch_send_event()
-        let off = Deadline.wait(milliseconds: stopTimeoutMilliseconds) {
+        guard machine.psci.version.hasAffinityInfo else { return false }
+        let off = Deadline.wait(milliseconds: stopTimeoutMilliseconds, for: .otherCPUs) {
             if case .success(.off) = machine.psci.affinityInfo(machine.affinity(of: cpu)) { return true }
             return false
         }
@@ -178,6 +202,10 @@ enum HotplugError: Error {
     case didNotRespond(Int)
     case didNotStop(Int, lastState: AffinityState?, afterwards: AffinityState?)
     case affinityInfoDisagrees(Int, expected: AffinityState, found: AffinityState)
+    /// PSCI 0.1 firmware: no AFFINITY_INFO to confirm OFF with.
+    case offlineNeedsAffinityInfo(PSCIVersion)
+    /// A PSCI 0.1 node without the function's ID property.
+    case missingFunctionID(PSCIFunction)
 
     /// One line, naming the CPU and, for firmware errors, the PSCI names.
     func describe(_ out: inout ConsoleWriter) {
@@ -207,17 +235,25 @@ enum HotplugError: Error {
             out.write(code.name)
         case .didNotAnnounce(let index, let sentBackOff):
             out.write("cpu ", index)
-            out.write(" did not announce itself within ", Int(Hotplug.announceTimeoutMilliseconds))
+            out.write(" did not announce itself: timed out after ",
+                      Deadline.reported(Hotplug.announceTimeoutMilliseconds, for: .otherCPUs))
             out.write(" ms")
-            out.write(sentBackOff ? "; it was sent back to OFF (AFFINITY_INFO confirms)"
-                                  : "; it did not return to OFF either, and is left out of the online mask")
+            if sentBackOff {
+                out.write("; it was sent back to OFF (AFFINITY_INFO confirms)")
+            } else if Machine.current.psci.version.hasAffinityInfo {
+                out.write("; it did not return to OFF either, and is left out of the online mask")
+            } else {
+                out.write("; it was asked to return to OFF, which PSCI 0.1 cannot confirm, and is left out of the online mask")
+            }
         case .didNotRespond(let index):
             out.write("cpu ", index)
-            out.write(" did not take up the offline request within ", Int(Hotplug.stopTimeoutMilliseconds))
+            out.write(" did not take up the offline request: timed out after ",
+                      Deadline.reported(Hotplug.stopTimeoutMilliseconds, for: .otherCPUs))
             out.write(" ms; the request was withdrawn and it stays online")
         case .didNotStop(let index, let state, let afterwards):
             out.write("cpu ", index)
-            out.write(" did not reach OFF within ", Int(Hotplug.stopTimeoutMilliseconds))
+            out.write(" did not reach OFF: timed out after ",
+                      Deadline.reported(Hotplug.stopTimeoutMilliseconds, for: .otherCPUs))
             out.write(" ms")
             if let state {
                 out.write(" (AFFINITY_INFO said ")
@@ -235,6 +271,13 @@ enum HotplugError: Error {
             out.write(found.name)
             out.write(", expected ")
             out.write(expected.name)
+        case .offlineNeedsAffinityInfo(let version):
+            out.write("taking a cpu offline needs PSCI AFFINITY_INFO to confirm it is OFF; the firmware implements PSCI ")
+            PSCIFirmware.writeVersion(version, &out)
+            out.write(", which has none (0.2 or later does)")
+        case .missingFunctionID(let function):
+            out.write("the device tree's PSCI 0.1 node gives no function ID for ")
+            out.write(function.name)
         }
     }
 }

@@ -97,7 +97,9 @@ enum Stress {
         if stalledCPU != 0, CPUs.online.contains(LogicalCPU(stalledCPU - 1)), stalledCPU - 1 != controller.index {
             CPUs.requests.store(stalledCPU - 1, CPURequest.stall.rawValue)
             CPUInterface.sendSGI(KernelSGI.wake, to: machine.affinity(of: LogicalCPU(stalledCPU - 1)))
-            _ = Deadline.wait(milliseconds: 100) { CPUs.requests.load(stalledCPU - 1) == CPURequest.none.rawValue }
+            _ = Deadline.wait(milliseconds: 100, for: .otherCPUs) {
+                CPUs.requests.load(stalledCPU - 1) == CPURequest.none.rawValue
+            }
         }
 
         for event in 1 ... events {
@@ -140,11 +142,13 @@ enum Stress {
                     error.describe(&out)
                 }
             }
-            if let helper, !Deadline.wait(milliseconds: 1000, until: { affinityDone.load(helper.index) == 1 }) {
+            if let helper,
+               !Deadline.wait(milliseconds: 1000, for: .otherCPUs, until: { affinityDone.load(helper.index) == 1 }) {
                 tally.violations += 1
                 Console.line { out in
                     out.write("FAIL: cpu ", helper.index)
-                    out.write(" did not carry out its set-affinity within 1 s")
+                    out.write(" did not carry out its set-affinity: timed out after ", Deadline.reported(1000, for: .otherCPUs))
+                    out.write(" ms")
                 }
             }
             stopStorm()
@@ -230,7 +234,7 @@ enum Stress {
     /// the deadline; then the invariants.
     private static func drainAndCheck(event: Int, tally: inout Tally) -> Int {
         var failures = 0
-        let drained = Deadline.wait(milliseconds: 500) {
+        let drained = Deadline.wait(milliseconds: 500, for: .otherCPUs) {
             for id in OwnedInterrupts.fireable where InterruptCounters.firedCount(id) != InterruptCounters.handledCount(id) {
                 return false
             }
@@ -239,7 +243,9 @@ enum Stress {
         if !drained {
             Console.line { out in
                 out.write("FAIL: stress event ", event)
-                out.write(": interrupts still unhandled 500 ms after the storm stopped")
+                out.write(": interrupts still unhandled after the storm stopped: timed out after ",
+                          Deadline.reported(500, for: .otherCPUs))
+                out.write(" ms")
             }
             for id in OwnedInterrupts.fireable where InterruptCounters.firedCount(id) != InterruptCounters.handledCount(id) {
                 describeStuck(id)
@@ -269,13 +275,15 @@ enum Stress {
         for cpu in CPUs.online where cpu != CPUs.current && cpu != newcomer {
             if CPUs.heartbeats.load(cpu.index) != heartbeats[cpu.index] { continue }
             CPUInterface.sendSGI(KernelSGI.wake, to: machine.affinity(of: cpu))
-            if Deadline.wait(milliseconds: 100, until: { CPUs.heartbeats.load(cpu.index) != heartbeats[cpu.index] }) {
+            if Deadline.wait(milliseconds: 100, for: .otherCPUs,
+                             until: { CPUs.heartbeats.load(cpu.index) != heartbeats[cpu.index] }) {
                 continue
             }
             failures += 1
             Console.line { out in
                 out.write("WATCHDOG: cpu ", cpu.index)
-                out.write(" made no progress for 100 ms; last interrupted at PC ")
+                out.write(" made no progress for ", Deadline.reported(100, for: .otherCPUs))
+                out.write(" ms; last interrupted at PC ")
                 out.hex(CPUs.sampledPC[cpu.index], digits: 16)
             }
         }
