@@ -191,7 +191,13 @@ leave_el2_if_there:
 1:  mrs     x9, CurrentEL
     cmp     x9, #(2 << 2)
     b.ne    6f
-    mov     x9, #(1 << 31)              /* HCR_EL2.RW: EL1 is AArch64; IMO/FMO/AMO clear */
+    /*
+     * HCR_EL2: RW (EL1 is AArch64) and HCD (HVC is UNDEFINED at EL1: no
+     * code of ours answers at EL2 after this, so a stray HVC traps at EL1,
+     * where it is reported, instead of entering an EL2 without vectors).
+     * IMO/FMO/AMO clear: physical interrupts go to EL1.
+     */
+    mov     x9, #(1 << 31 | 1 << 29)
     msr     hcr_el2, x9
     mov     x9, #3                      /* CNTHCTL_EL2: EL1PCTEN | EL1PCEN */
     msr     cnthctl_el2, x9
