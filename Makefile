@@ -101,11 +101,11 @@ all: $(IMAGE)
 deps:
 	@scripts/install-deps.sh
 
-$(BUILD)/kernel.o: $(CORE_SOURCES) $(KERNEL_SOURCES) $(BRIDGING_HEADER) Sources/Kernel/Arch/BootLayout.h Makefile
+$(BUILD)/kernel.o: $(CORE_SOURCES) $(KERNEL_SOURCES) $(BRIDGING_HEADER) Sources/Kernel/Arch/AssemblyLayout.h Makefile
 	@mkdir -p $(BUILD)
 	$(SWIFTC) $(SWIFT_FLAGS) -c $(CORE_SOURCES) $(KERNEL_SOURCES) -o $@
 
-$(BUILD)/%.o: boot/%.S Sources/Kernel/Arch/BootLayout.h Makefile
+$(BUILD)/%.o: boot/%.S Sources/Kernel/Arch/AssemblyLayout.h Makefile
 	@mkdir -p $(BUILD)
 	$(CLANG) $(C_FLAGS) -c $< -o $@
 
