@@ -3,7 +3,7 @@
 /// Unlike memory-mapped registers they have no address; each is its own
 /// `MRS`/`MSR` encoding, so a `SystemRegisterFile` maps the name to the
 /// instruction.
-public enum SystemRegisterName: Sendable, Equatable {
+public enum SystemRegisterName: Sendable, Hashable {
     /// System Register Enable (read-write).
     case ICC_SRE_EL1
     /// Interrupt Priority Mask (read-write).
