@@ -19,27 +19,27 @@ public protocol RegisterValue {
     var rawValue: RawValue { get }
 }
 
-/// A 32-bit register whose value is a plain word (the bit-per-interrupt
-/// arrays, priority and configuration words, UART data).
-extension UInt32: RegisterValue {
+/// A register whose value is a plain integer of its width holds its bits as
+/// they are.
+extension RegisterValue where Self: FixedWidthInteger, RawValue == Self {
     @inline(__always)
-    public init(rawValue: UInt32) {
+    public init(rawValue: Self) {
         self = rawValue
     }
 
     @inline(__always)
-    public var rawValue: UInt32 { self }
+    public var rawValue: Self { self }
+}
+
+/// A 32-bit register whose value is a plain word (the bit-per-interrupt
+/// arrays, priority and configuration words, UART data).
+extension UInt32: RegisterValue {
+    public typealias RawValue = UInt32
 }
 
 /// A 64-bit register whose value is a plain doubleword.
 extension UInt64: RegisterValue {
-    @inline(__always)
-    public init(rawValue: UInt64) {
-        self = rawValue
-    }
-
-    @inline(__always)
-    public var rawValue: UInt64 { self }
+    public typealias RawValue = UInt64
 }
 
 /// One register of a frame: its byte offset from the frame's base, and, in
