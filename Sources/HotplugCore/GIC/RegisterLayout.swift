@@ -18,6 +18,11 @@
 /// with affinity routing; those interrupts are configured in the
 /// redistributor. The `…nE` arrays hold the extended SPIs and start at
 /// INTID 4096.
+///
+/// Every declaration is a literal, register counts included (the
+/// specification's n ranges), so that the image initialises each as a
+/// constant rather than on first use; the host tests check each array's
+/// last register against the specification.
 public enum DistributorRegister {
     /// Size of the distributor register frame.
     public static let frameSize = 0x1_0000
@@ -30,83 +35,71 @@ public enum DistributorRegister {
     public static let GICD_IIDR = Register<UInt32>(offset: 0x0008)
 
     /// Interrupt Group Registers, one bit per INTID (n = 0–31).
-    public static let GICD_IGROUPR = RegisterArray<UInt32>.spiArray(at: 0x0080, bitsPerInterrupt: 1)
+    public static let GICD_IGROUPR = RegisterArray<UInt32>(offset: 0x0080, count: 32, bitsPerInterrupt: 1)
     /// Interrupt Set-Enable Registers, one bit per INTID.
-    public static let GICD_ISENABLER = RegisterArray<UInt32>.spiArray(at: 0x0100, bitsPerInterrupt: 1)
+    public static let GICD_ISENABLER = RegisterArray<UInt32>(offset: 0x0100, count: 32, bitsPerInterrupt: 1)
     /// Interrupt Clear-Enable Registers, one bit per INTID.
-    public static let GICD_ICENABLER = RegisterArray<UInt32>.spiArray(at: 0x0180, bitsPerInterrupt: 1)
+    public static let GICD_ICENABLER = RegisterArray<UInt32>(offset: 0x0180, count: 32, bitsPerInterrupt: 1)
     /// Interrupt Set-Pending Registers, one bit per INTID.
-    public static let GICD_ISPENDR = RegisterArray<UInt32>.spiArray(at: 0x0200, bitsPerInterrupt: 1)
+    public static let GICD_ISPENDR = RegisterArray<UInt32>(offset: 0x0200, count: 32, bitsPerInterrupt: 1)
     /// Interrupt Clear-Pending Registers, one bit per INTID.
-    public static let GICD_ICPENDR = RegisterArray<UInt32>.spiArray(at: 0x0280, bitsPerInterrupt: 1)
+    public static let GICD_ICPENDR = RegisterArray<UInt32>(offset: 0x0280, count: 32, bitsPerInterrupt: 1)
     /// Interrupt Set-Active Registers, one bit per INTID.
-    public static let GICD_ISACTIVER = RegisterArray<UInt32>.spiArray(at: 0x0300, bitsPerInterrupt: 1)
+    public static let GICD_ISACTIVER = RegisterArray<UInt32>(offset: 0x0300, count: 32, bitsPerInterrupt: 1)
     /// Interrupt Clear-Active Registers, one bit per INTID.
-    public static let GICD_ICACTIVER = RegisterArray<UInt32>.spiArray(at: 0x0380, bitsPerInterrupt: 1)
+    public static let GICD_ICACTIVER = RegisterArray<UInt32>(offset: 0x0380, count: 32, bitsPerInterrupt: 1)
     /// Interrupt Priority Registers, one byte per INTID (n = 0–254);
     /// byte-accessible, written here a word at a time.
-    public static let GICD_IPRIORITYR = RegisterArray<UInt32>.spiArray(at: 0x0400, bitsPerInterrupt: 8)
+    public static let GICD_IPRIORITYR = RegisterArray<UInt32>(offset: 0x0400, count: 255, bitsPerInterrupt: 8)
     /// Interrupt Configuration Registers, two bits (Int_config) per INTID
     /// (n = 0–63).
-    public static let GICD_ICFGR = RegisterArray<UInt32>.spiArray(at: 0x0C00, bitsPerInterrupt: 2)
+    public static let GICD_ICFGR = RegisterArray<UInt32>(offset: 0x0C00, count: 64, bitsPerInterrupt: 2)
     /// Interrupt Group Modifier Registers, one bit per INTID.
-    public static let GICD_IGRPMODR = RegisterArray<UInt32>.spiArray(at: 0x0D00, bitsPerInterrupt: 1)
+    public static let GICD_IGRPMODR = RegisterArray<UInt32>(offset: 0x0D00, count: 32, bitsPerInterrupt: 1)
 
     /// Extended SPI Interrupt Group Registers, one bit per eSPI (n = 0–31).
-    public static let GICD_IGROUPRnE = RegisterArray<UInt32>.extendedSPIArray(at: 0x1000, bitsPerInterrupt: 1)
+    public static let GICD_IGROUPRnE = RegisterArray<UInt32>(
+        offset: 0x1000, count: 32, bitsPerInterrupt: 1, firstInterrupt: InterruptID.firstExtendedSPI)
     /// Extended SPI Set-Enable Registers.
-    public static let GICD_ISENABLERnE = RegisterArray<UInt32>.extendedSPIArray(at: 0x1200, bitsPerInterrupt: 1)
+    public static let GICD_ISENABLERnE = RegisterArray<UInt32>(
+        offset: 0x1200, count: 32, bitsPerInterrupt: 1, firstInterrupt: InterruptID.firstExtendedSPI)
     /// Extended SPI Clear-Enable Registers.
-    public static let GICD_ICENABLERnE = RegisterArray<UInt32>.extendedSPIArray(at: 0x1400, bitsPerInterrupt: 1)
+    public static let GICD_ICENABLERnE = RegisterArray<UInt32>(
+        offset: 0x1400, count: 32, bitsPerInterrupt: 1, firstInterrupt: InterruptID.firstExtendedSPI)
     /// Extended SPI Set-Pending Registers.
-    public static let GICD_ISPENDRnE = RegisterArray<UInt32>.extendedSPIArray(at: 0x1600, bitsPerInterrupt: 1)
+    public static let GICD_ISPENDRnE = RegisterArray<UInt32>(
+        offset: 0x1600, count: 32, bitsPerInterrupt: 1, firstInterrupt: InterruptID.firstExtendedSPI)
     /// Extended SPI Clear-Pending Registers.
-    public static let GICD_ICPENDRnE = RegisterArray<UInt32>.extendedSPIArray(at: 0x1800, bitsPerInterrupt: 1)
+    public static let GICD_ICPENDRnE = RegisterArray<UInt32>(
+        offset: 0x1800, count: 32, bitsPerInterrupt: 1, firstInterrupt: InterruptID.firstExtendedSPI)
     /// Extended SPI Set-Active Registers.
-    public static let GICD_ISACTIVERnE = RegisterArray<UInt32>.extendedSPIArray(at: 0x1A00, bitsPerInterrupt: 1)
+    public static let GICD_ISACTIVERnE = RegisterArray<UInt32>(
+        offset: 0x1A00, count: 32, bitsPerInterrupt: 1, firstInterrupt: InterruptID.firstExtendedSPI)
     /// Extended SPI Clear-Active Registers.
-    public static let GICD_ICACTIVERnE = RegisterArray<UInt32>.extendedSPIArray(at: 0x1C00, bitsPerInterrupt: 1)
+    public static let GICD_ICACTIVERnE = RegisterArray<UInt32>(
+        offset: 0x1C00, count: 32, bitsPerInterrupt: 1, firstInterrupt: InterruptID.firstExtendedSPI)
     /// Extended SPI Priority Registers, one byte per eSPI (n = 0–255).
-    public static let GICD_IPRIORITYRnE = RegisterArray<UInt32>.extendedSPIArray(at: 0x2000, bitsPerInterrupt: 8)
+    public static let GICD_IPRIORITYRnE = RegisterArray<UInt32>(
+        offset: 0x2000, count: 256, bitsPerInterrupt: 8, firstInterrupt: InterruptID.firstExtendedSPI)
     /// Extended SPI Configuration Registers, two bits per eSPI (n = 0–63).
-    public static let GICD_ICFGRnE = RegisterArray<UInt32>.extendedSPIArray(at: 0x3000, bitsPerInterrupt: 2)
+    public static let GICD_ICFGRnE = RegisterArray<UInt32>(
+        offset: 0x3000, count: 64, bitsPerInterrupt: 2, firstInterrupt: InterruptID.firstExtendedSPI)
     /// Extended SPI Group Modifier Registers.
-    public static let GICD_IGRPMODRnE = RegisterArray<UInt32>.extendedSPIArray(at: 0x3400, bitsPerInterrupt: 1)
+    public static let GICD_IGRPMODRnE = RegisterArray<UInt32>(
+        offset: 0x3400, count: 32, bitsPerInterrupt: 1, firstInterrupt: InterruptID.firstExtendedSPI)
 
     /// Interrupt Routing Registers, 64 bits per INTID: the register for
     /// INTID n is at 0x6000 + 8n (SPIs only, so the first used is n = 32 at
     /// 0x6100).
-    public static let GICD_IROUTER = RegisterArray<RoutingTarget>.spiArray(at: 0x6000, bitsPerInterrupt: 64)
+    public static let GICD_IROUTER = RegisterArray<RoutingTarget>(offset: 0x6000, count: 1020, bitsPerInterrupt: 64)
     /// Extended SPI Interrupt Routing Registers, 64 bits per eSPI
     /// (n = 0–1023).
-    public static let GICD_IROUTERnE = RegisterArray<RoutingTarget>.extendedSPIArray(at: 0x8000, bitsPerInterrupt: 64)
+    public static let GICD_IROUTERnE = RegisterArray<RoutingTarget>(
+        offset: 0x8000, count: 1024, bitsPerInterrupt: 64, firstInterrupt: InterruptID.firstExtendedSPI)
 
     /// Peripheral ID2 Register: bits 7:4 give the architecture revision
     /// (0x3 GICv3, 0x4 GICv4).
     public static let GICD_PIDR2 = Register<PeripheralID2>(offset: 0xFFE8)
-}
-
-extension RegisterArray {
-    /// A distributor array with a field of `bitsPerInterrupt` bits for every
-    /// INTID from 0 to 1019, the last SPI: as many registers as that takes
-    /// (`GICD_ISENABLER<n>`, n = 0–31; `GICD_IPRIORITYR<n>`, n = 0–254;
-    /// `GICD_IROUTER<n>`, n up to 1019).
-    @inline(__always)
-    static func spiArray(at offset: Int, bitsPerInterrupt: Int) -> RegisterArray {
-        let bits = Int(InterruptID.lastSPI + 1) * bitsPerInterrupt
-        let width = Register<Value>.size * 8
-        return RegisterArray(offset: offset, count: (bits + width - 1) / width, bitsPerInterrupt: bitsPerInterrupt)
-    }
-
-    /// The `…<n>E` twin of an SPI array: a field for each of the 1024
-    /// possible extended SPIs, counted from INTID 4096.
-    @inline(__always)
-    static func extendedSPIArray(at offset: Int, bitsPerInterrupt: Int) -> RegisterArray {
-        let count = Int(InterruptID.lastExtendedSPI - InterruptID.firstExtendedSPI + 1) * bitsPerInterrupt
-            / (Register<Value>.size * 8)
-        return RegisterArray(
-            offset: offset, count: count, bitsPerInterrupt: bitsPerInterrupt, firstInterrupt: InterruptID.firstExtendedSPI)
-    }
 }
 
 /// The registers that hold one bit per interrupt, named by their SPI form.
