@@ -2,7 +2,7 @@
 /// DDI 0224: a seconds counter with a match register whose alarm is a real
 /// level-sensitive device interrupt. Setting the match register to the
 /// current count raises the alarm at once (QEMU's model), which makes the
-/// RTC a device interrupt the demonstration can fire at every step.
+/// RTC a device interrupt that software can raise whenever it wants.
 /// Registers and bits: `PL031Register` in the core.
 struct PL031 {
     let registers: MMIORegion
