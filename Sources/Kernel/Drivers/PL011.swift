@@ -5,10 +5,25 @@
 struct PL011 {
     let registers: MMIORegion
 
+    /// How long a full transmit FIFO may stay full before a byte is dropped.
+    /// At 9600 baud a 32-byte FIFO drains in about 33 ms; a UART that stays
+    /// full far longer (flow control held off, clock gated) must not hang
+    /// the writer, who holds the console lock with interrupts masked.
+    static let transmitTimeoutMilliseconds: UInt64 = 100
+
+    /// Sends `byte`; false (the byte dropped) if the transmit FIFO stayed
+    /// full for `transmitTimeoutMilliseconds`.
     @inline(__always)
-    func write(_ byte: UInt8) {
-        while registers.read(PL011Register.UARTFR).contains(.TXFF) {}
+    @discardableResult
+    func write(_ byte: UInt8) -> Bool {
+        if registers.read(PL011Register.UARTFR).contains(.TXFF) {
+            let drained = Deadline.wait(milliseconds: PL011.transmitTimeoutMilliseconds) {
+                !registers.read(PL011Register.UARTFR).contains(.TXFF)
+            }
+            guard drained else { return false }
+        }
         registers.write(PL011Register.UARTDR, UInt32(byte))
+        return true
     }
 
     /// The next received byte, or nil when the receive FIFO is empty.
