@@ -15,6 +15,9 @@
 #
 # Variables: SMP (CPUs, default 4), EL (1, or 2 for virtualization=on),
 # POLICY (balanced or seed), HOTPLUG (1, or 0 to compile the feature out),
+# FAULTS (0, or 1 for the fault-injection build in build/hotplug-on-faults,
+# the only image that takes psci-fault=, psci-conduit=, test-fault and
+# test-stall=; make test builds and boots it),
 # SCENARIO (console commands, e.g. 'cpu-offline 2; irqs; exit 0'),
 # SCRIPT (a file of console commands, for scripts longer than the command
 # line allows), QEMU (the qemu-system-aarch64 to run), QEMUFLAGS (extra QEMU
@@ -26,6 +29,7 @@ SMP       ?= 4
 EL        ?= 1
 POLICY    ?= balanced
 HOTPLUG   ?= 1
+FAULTS    ?= 0
 QEMUFLAGS ?=
 APPEND    ?=
 SCENARIO  ?=
@@ -46,6 +50,9 @@ BUILD := build/hotplug-off
 else
 BUILD := build/hotplug-on
 endif
+ifeq ($(FAULTS),1)
+BUILD := $(BUILD)-faults
+endif
 IMAGE := $(BUILD)/image.elf
 
 CORE_SOURCES   := $(shell find Sources/HotplugCore -name '*.swift' | sort)
@@ -59,6 +66,9 @@ SWIFT_FLAGS := -target aarch64-none-none-elf -enable-experimental-feature Embedd
 	-import-bridging-header $(BRIDGING_HEADER) -module-name Kernel
 ifeq ($(HOTPLUG),0)
 SWIFT_FLAGS += -D HOTPLUG_DISABLED
+endif
+ifeq ($(FAULTS),1)
+SWIFT_FLAGS += -D FAULT_INJECTION
 endif
 
 C_FLAGS := --target=aarch64-none-elf -mcpu=cortex-a57 -ffreestanding -fno-builtin -I Sources/Kernel/Arch \
@@ -170,6 +180,7 @@ test: deps
 	swift test
 	$(MAKE) $(IMAGE) $(BUILD)/image-low.elf
 	$(MAKE) HOTPLUG=0 all
+	$(MAKE) FAULTS=1 all
 	@$(if $(findstring qemu10,$(TEST_QEMUS)),qemu10=$$(scripts/fetch-qemu.sh) || \
 		{ echo "make test: scripts/fetch-qemu.sh could not bring QEMU 10.0 into build/qemu-10" >&2; exit 1; };) \
 	MAKE_TEST_STARTED=$$(cat build/test-started) python3 Tests/qemu/run_checks.py $(TEST_QEMUS)

@@ -53,7 +53,7 @@ def no_device_tree_exits_nonzero():
 
 
 def deliberate_fault_prints_syndrome():
-    result = boot(APPEND="test-fault", timeout=30)
+    result = boot(FAULTS=1, APPEND="test-fault", timeout=30)
     expect_status(result, 3)
     expect("FATAL: synchronous exception" in result.output, "no fault report:\n" + result.output)
     expect("data abort" in result.output, "syndrome not decoded as a data abort")

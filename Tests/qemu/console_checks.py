@@ -193,7 +193,7 @@ def failed_offline_after_console_handover_stops_the_script():
     which performs the offline. When that offline fails (AFFINITY_INFO never
     says OFF, injected), the script must stop there with status 2 like any
     failed command; it used to print the error and run on."""
-    result = boot(APPEND="psci-fault=affinity-info-stuck -- cpu-offline 0; cpus; exit 0")
+    result = boot(FAULTS=1, APPEND="psci-fault=affinity-info-stuck -- cpu-offline 0; cpus; exit 0")
     expect_status(result, 2)
     expect("console moves from cpu 0 to cpu 1" in result.output, "the console did not move")
     expect(re.search(r"^error: cpu-offline 0: cpu 0 did not reach OFF", result.output, re.M),
@@ -204,7 +204,7 @@ def failed_offline_after_console_handover_stops_the_script():
 def failed_offline_after_handover_at_the_prompt_goes_on():
     """At the prompt the same failure is reported and the console carries
     on (from the new CPU), as after any error there."""
-    result = boot(APPEND="console psci-fault=affinity-info-stuck", stdin="cpu-offline 0\ncheck\nexit 6\n")
+    result = boot(FAULTS=1, APPEND="console psci-fault=affinity-info-stuck", stdin="cpu-offline 0\ncheck\nexit 6\n")
     expect_status(result, 6)
     expect("error: cpu-offline 0: cpu 0 did not reach OFF" in result.output, "the failed offline was not reported")
     expect("cpu1> check" in result.output and INVARIANTS_OK in result.output, "the console did not go on on cpu 1")

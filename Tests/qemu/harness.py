@@ -35,11 +35,13 @@ class Boot:
         return self.output.splitlines()
 
 
-def boot(SMP=4, EL=1, POLICY="balanced", APPEND="", HOTPLUG=1, DTB=1, QEMUFLAGS="",
+def boot(SMP=4, EL=1, POLICY="balanced", APPEND="", HOTPLUG=1, DTB=1, FAULTS=0, QEMUFLAGS="",
          timeout=60, stdin=None):
     """Boots one image with the Makefile's variables (same names, same
-    meaning) and returns what happened."""
-    build = os.path.join(ROOT, "build", "hotplug-on" if HOTPLUG else "hotplug-off")
+    meaning: FAULTS=1 is the fault-injection build, the only one that takes
+    psci-fault=, psci-conduit=, test-fault and test-stall=) and returns what
+    happened."""
+    build = os.path.join(ROOT, "build", ("hotplug-on" if HOTPLUG else "hotplug-off") + ("-faults" if FAULTS else ""))
     image = os.path.join(build, "image.elf" if DTB else "image-low.elf")
     environment = dict(os.environ, QEMU=qemu_binary(), IMAGE=image, SMP=str(SMP), EL=str(EL),
                        IMAGE_ARGS=("policy=%s %s" % (POLICY, APPEND)).strip(), QEMUFLAGS=QEMUFLAGS)
@@ -53,7 +55,8 @@ def boot(SMP=4, EL=1, POLICY="balanced", APPEND="", HOTPLUG=1, DTB=1, QEMUFLAGS=
         status = "timeout"
         output = (expired.stdout or b"").decode(errors="replace") if isinstance(expired.stdout, bytes) \
             else (expired.stdout or "")
-    description = "SMP=%s EL=%s POLICY=%s HOTPLUG=%s DTB=%s APPEND=%r" % (SMP, EL, POLICY, HOTPLUG, DTB, APPEND)
+    description = "SMP=%s EL=%s POLICY=%s HOTPLUG=%s DTB=%s FAULTS=%s APPEND=%r" % (SMP, EL, POLICY, HOTPLUG, DTB, FAULTS,
+                                                                                  APPEND)
     return Boot(status, output.replace("\r\n", "\n"), time.monotonic() - started, description)
 
 

@@ -57,7 +57,7 @@ def watchdog_reports_a_stalled_cpu():
     request it never takes is withdrawn, the interrupts routed to it are
     reported as unhandled, and the run ends with status 2 instead of
     hanging."""
-    result = boot(APPEND="test-stall=2 -- stress 5 6; exit 0", timeout=120)
+    result = boot(FAULTS=1, APPEND="test-stall=2 -- stress 5 6; exit 0", timeout=120)
     expect_status(result, 2)
     expect(re.search(r"^WATCHDOG: cpu 2 made no progress for 100 ms; last interrupted at PC 0x[0-9a-f]{16}$",
                      result.output, re.M), "no watchdog report for cpu 2:\n" + "\n".join(result.lines()[-15:]))
@@ -73,7 +73,7 @@ FAULT_SESSION = "cpu-offline 2\ncpu-online 2\ncpu-online 1\ncpus\ncheck\nfire %d
 
 def psci_fault(fault, message, cpu2_after_fault, options=""):
     test = interrupt_layout().test[0]
-    result = boot(APPEND=("console psci-fault=%s %s" % (fault, options)).strip(), stdin=FAULT_SESSION % test,
+    result = boot(FAULTS=1, APPEND=("console psci-fault=%s %s" % (fault, options)).strip(), stdin=FAULT_SESSION % test,
                   timeout=60)
     expect_status(result, 0)
     expect(message in result.output, "%s: expected %r; output ends:\n%s"
@@ -138,13 +138,13 @@ def psci_conduit_without_firmware_is_reported():
     PSCI on HVC only: an SMC from EL1 is UNDEFINED and traps to the image's
     own vectors. It must be reported as a PSCI problem (status 2), not as a
     fault dump (status 3)."""
-    result = boot(APPEND="psci-conduit=smc", timeout=60)
+    result = boot(FAULTS=1, APPEND="psci-conduit=smc", timeout=60)
     expect_status(result, 2)
     expect(re.search(r"^error: PSCI conduit smc is not answered by firmware at EL3 \(the SMC trapped: "
                      r"ESR_EL1 0x02000000, unknown reason, at 0x[0-9a-f]{16}, calling PSCI_VERSION\)$",
                      result.output, re.M), "no PSCI conduit report:\n" + "\n".join(result.lines()[-10:]))
     expect("FATAL" not in result.output, "reported as a fault as well")
-    result = boot(APPEND="psci-conduit=svc", timeout=60)
+    result = boot(FAULTS=1, APPEND="psci-conduit=svc", timeout=60)
     expect_status(result, 2)
     expect("error: unknown psci-conduit 'svc' (hvc, smc)" in result.output, "a bad psci-conduit was not refused")
 

@@ -135,7 +135,7 @@ extern void secondary_entry(uint64_t context);
 extern _Noreturn void semihosting_exit(uint32_t status);
 extern size_t heap_bytes_reserved(void);
 
-/* A load from an address no memory answers: the test-only fault path. */
+/* A load the compiler cannot drop or move, from any address: a deliberate data abort. */
 static inline uint64_t arch_read_unmapped(uint64_t address)
 {
     uint64_t value;

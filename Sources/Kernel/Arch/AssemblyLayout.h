@@ -2,7 +2,7 @@
  * Values and layouts shared by the assembly (boot/start.S and boot/vectors.S
  * include this file) and the Swift kernel (through the bridging header
  * AArch64.h). Written once here: the structs' offsets are checked by the
- * compiler (_Static_assert), and the host tests read this file and check the
+ * compiler (_Static_assert), and the host suite reads this file and checks the
  * MMU values against the pure core's IdentityMap, which builds the final map.
  */
 #ifndef KERNEL_BOOT_LAYOUT_H

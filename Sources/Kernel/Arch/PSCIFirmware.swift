@@ -13,11 +13,11 @@
 /// instruction then traps, is reported as that (`reportTrap`) rather than as
 /// a bare fault.
 ///
-/// Test-only fault injection (`PSCIFault`) can steer a call (a bad MPIDR)
-/// or, for AFFINITY_INFO, stand in for the firmware; without an armed fault
-/// this type only ever reports what the firmware said.
+/// A layer above the kernel proper may sit in front of the firmware
+/// (`interposer`); without one this type only ever reports what the
+/// firmware said.
 struct PSCIFirmware {
-    /// The device tree's node, conduit possibly replaced by `psci-conduit=`.
+    /// The device tree's node (as the boot path hands it over).
     let description: PSCIDescription
     /// What the firmware implements (`PSCIDescription.firmwareVersion`):
     /// AFFINITY_INFO is relied on only from 0.2.
@@ -29,29 +29,21 @@ struct PSCIFirmware {
     /// described, the status of every other boot refusal.
     static let conduitTrapExitStatus: UInt32 = 2
 
+    /// Called before each call this type makes after discovery, with the
+    /// function (its standard ID, `PSCIFunction.rawValue`) and the call's
+    /// first argument (the target MPIDR of CPU_ON and AFFINITY_INFO): it may
+    /// rewrite that argument, or answer in the firmware's place by storing
+    /// x0 in `answer` and returning true. A seam for a layer above the kernel
+    /// proper; nil (the default) sends every call to the firmware as it is.
+    /// Set on the boot CPU before any secondary CPU starts, only read after:
+    /// a plain static is sound.
+    typealias Interposer = @convention(c) (_ function: UInt32, _ argument: UnsafeMutablePointer<UInt64>,
+                                           _ answer: UnsafeMutablePointer<UInt64>) -> Bool
+    nonisolated(unsafe) static var interposer: Interposer?
+
     /// Makes the first call, PSCI_VERSION (for a 0.2+ node), and keeps the
     /// version; nil after one `error:` line if the answer cannot be used.
-    ///
-    /// Test-only: `psci-conduit=hvc|smc` on the command line replaces the
-    /// node's `method` — the one place that switch is read — so that calls
-    /// can be aimed at a level with no firmware (the check that a trapping
-    /// conduit is reported as a PSCI problem).
-    static func discover(_ node: PSCIDescription, commandLine: BootArguments) -> PSCIFirmware? {
-        var description = node
-        if let text = commandLine.value(of: "psci-conduit") {
-            if BootArguments.bytes(text, equal: "hvc") {
-                description = node.with(conduit: .hvc)
-            } else if BootArguments.bytes(text, equal: "smc") {
-                description = node.with(conduit: .smc)
-            } else {
-                Console.line { out in
-                    out.write("error: unknown psci-conduit '")
-                    out.write(bytes: text)
-                    out.write("' (hvc, smc)")
-                }
-                return nil
-            }
-        }
+    static func discover(_ description: PSCIDescription) -> PSCIFirmware? {
         let answer = description.firmwareVersion {
             call(description.conduit, PSCIFunction.psciVersion.rawValue)
         }
@@ -82,14 +74,20 @@ struct PSCIFirmware {
         out.write(".", Int(version.minor))
     }
 
-    /// One call with this CPU's marker set around it. A function without an
-    /// ID for this firmware answers NOT_SUPPORTED without a call.
+    /// One call with this CPU's marker set around it, through the
+    /// `interposer` if there is one. A function without an ID for this
+    /// firmware answers NOT_SUPPORTED without a call.
     @inline(__always)
     private func call(_ function: PSCIFunction, _ a1: UInt64 = 0, _ a2: UInt64 = 0, _ a3: UInt64 = 0) -> UInt64 {
         guard let id = description.functionID(for: function) else {
             return UInt64(bitPattern: PSCIReturnCode.notSupported.rawValue)
         }
-        return PSCIFirmware.call(conduit, id, a1, a2, a3)
+        var argument = a1
+        if let interposer = PSCIFirmware.interposer {
+            var answer: UInt64 = 0
+            if interposer(function.rawValue, &argument, &answer) { return answer }
+        }
+        return PSCIFirmware.call(conduit, id, argument, a2, a3)
     }
 
     @inline(__always)
@@ -116,8 +114,7 @@ struct PSCIFirmware {
     /// CPU_ON: start the CPU with `target` affinity at `entry`, with `context`
     /// in its x0 (DEN 0022 §5.6).
     func cpuOn(_ target: MPIDRAffinity, entry: UInt64, context: UInt64) -> PSCIReturnCode {
-        let affinity = PSCIFault.cpuOnBadMPIDR.take() ? PSCIFault.nonexistentAffinity : target
-        return PSCIReturnCode(x0: call(.cpuOn, affinity.rawValue, entry, context))
+        PSCIReturnCode(x0: call(.cpuOn, target.rawValue, entry, context))
     }
 
     /// CPU_OFF on the calling CPU: does not return on success (§5.5).
@@ -130,7 +127,6 @@ struct PSCIFirmware {
     /// function; callers check `version.hasAffinityInfo` first.
     func affinityInfo(_ target: MPIDRAffinity) -> Result<AffinityState, PSCIReturnCode> {
         guard version.hasAffinityInfo else { return .failure(.notSupported) }
-        if PSCIFault.affinityInfoStuck.isArmed { return .success(.on) }
         return AffinityState.decode(x0: call(.affinityInfo, target.rawValue, 0))
     }
 

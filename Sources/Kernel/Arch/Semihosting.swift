@@ -1,7 +1,7 @@
 /// Arm semihosting (IHI 0060), used for the things a bare image cannot do
 /// through its devices: tell QEMU the exit status, read the command line
-/// (`-append`), which carries scenarios and test switches, and read a script
-/// file named on it. Also an early console before the device tree has named
+/// (`-append`), which carries the options and the console script, and read
+/// a script file named on it. Also an early console before the device tree has named
 /// the UART.
 enum Semihosting {
     /// SYS_OPEN, SYS_CLOSE, SYS_WRITE0, SYS_READ, SYS_FLEN, SYS_ERRNO,

@@ -1,6 +1,6 @@
 import Synchronization
 
-/// A test-and-set spin lock that masks interrupts on this CPU while held
+/// A spin lock on one atomic word (exchange until it was free) that masks interrupts on this CPU while held
 /// (Xen's `spin_lock_irqsave`), so a holder can never be interrupted by a
 /// handler that wants the same lock on the same CPU.
 ///

@@ -3,16 +3,13 @@
 ///
 /// Options: `policy=seed|balanced`; `console` (a prompt on the UART after
 /// the script); `bench` (the benchmark job); `platform-only` (the platform
-/// check without the demonstration); `psci-fault=NAME` (see `PSCIFault`);
-/// `test-fault` (a deliberate data abort: the test of the fault path);
-/// `test-stall=N` (CPU N stops making progress during a stress run: the
-/// test of the watchdog); `script=PATH` (a host file of console commands,
-/// read through semihosting, for scripts longer than the command line
-/// holds); `timeout-scale=N` (every wait on another CPU may take N times as
-/// long: see `Deadline`); `psci-conduit=hvc|smc` (PSCI calls through that
-/// instruction instead of the device tree's: the test of a conduit no
-/// firmware answers, see `PSCIFirmware.discover`). A console script follows
-/// a `--` word.
+/// check without the demonstration); `script=PATH` (a host file of console
+/// commands, read through semihosting, for scripts longer than the command
+/// line holds); `timeout-scale=N` (every wait on another CPU may take N
+/// times as long: see `Deadline`). The fault-injection build adds
+/// `psci-fault=NAME`, `psci-conduit=hvc|smc`, `test-fault` and
+/// `test-stall=N` (see `FaultInjection`; the default build refuses them).
+/// A console script follows a `--` word.
 enum KernelCommandLine {
     /// Reads the command line into `storage` and parses it; with
     /// `script=PATH`, reads that file as the script.

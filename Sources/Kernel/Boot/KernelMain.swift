@@ -53,8 +53,10 @@ func kernelMain(_ entryLevel: UInt64, _ bootStatus: UInt64) -> UInt32 {
         return 2
     }
     guard Deadline.configure(commandLine) else { return 2 }
-    // The first PSCI call: PSCI_VERSION, before anything relies on it.
-    guard let psci = PSCIFirmware.discover(platform.psci, commandLine: commandLine) else { return 2 }
+    // The fault-injection build's switches (refused by the default build),
+    // then the first PSCI call: PSCI_VERSION, before anything relies on it.
+    guard let psciNode = FaultInjection.configure(commandLine, psci: platform.psci),
+          let psci = PSCIFirmware.discover(psciNode) else { return 2 }
 
     let machine = Machine(
         platform: platform,
@@ -66,10 +68,7 @@ func kernelMain(_ entryLevel: UInt64, _ bootStatus: UInt64) -> UInt32 {
     Machine.current = machine
     HardwareReport.print(platform, entryLevel: entryLevel)
 
-    if commandLine.contains(word: "test-fault") {
-        Console.line("test-fault: loading from an address no memory answers")
-        _ = arch_read_unmapped(1 << 47)
-    }
+    FaultInjection.takeDeliberateFault(commandLine)
 
     if let policy = commandLine.value(of: "policy"), !InterruptMigration.select(policy), InterruptMigration.isCompiledIn {
         Console.line { out in
@@ -80,30 +79,19 @@ func kernelMain(_ entryLevel: UInt64, _ bootStatus: UInt64) -> UInt32 {
         return 2
     }
     guard bringUpSystem() else { return 1 }
-    // Armed only now, so that boot bring-up never meets it.
-    if let fault = commandLine.value(of: "psci-fault"), !PSCIFault.arm(fault) {
-        Console.line { out in
-            out.write("error: unknown psci-fault '")
-            out.write(bytes: fault)
-            out.write("' (cpu-on-bad-mpidr, cpu-on-online, silent-start, affinity-info-stuck)")
-        }
-        return 2
-    }
+    // Armed only now, so that boot bring-up never meets them.
+    guard FaultInjection.arm(commandLine) else { return 2 }
 
     if commandLine.contains(word: "bench") {
-        OwnedInterrupts.claim()
+        TestInterrupts.claim()
         return Benchmark.run(seed: 1) ? 0 : 1
-    }
-
-    if let cpu = commandLine.number(of: "test-stall"), cpu < machine.cpuCount {
-        Stress.stalledCPU = cpu + 1
     }
 
     let interactive = commandLine.contains(word: "console")
     if interactive || !commandLine.script.isEmpty {
-        // The console: the kernel's interrupts claimed and spread, then the
-        // script and/or the prompt. Does not return.
-        OwnedInterrupts.claim()
+        // The console: the kernel's interrupts (and the test SPIs) claimed
+        // and spread, then the script and/or the prompt. Does not return.
+        TestInterrupts.claim()
         InterruptMigration.cpuCameUp(machine.bootCPU)
         ConsoleShell.start(script: commandLine.script, interactive: interactive)
     }
@@ -147,7 +135,7 @@ private func bringUpSystem() -> Bool {
     let machine = Machine.current!
     let slots = InterruptSlots(machine.distributor.type)
     CPUs.setUp(count: machine.cpuCount)
-    Hotplug.dyingProbes = AtomicTable(count: machine.cpuCount)
+    IdleWork.setUp(count: machine.cpuCount)
     Hotplug.offlinePathTicks = UnsafeMutablePointer<UInt64>.allocate(capacity: machine.cpuCount)
     Hotplug.offlinePathTicks.initialize(repeating: 0, count: machine.cpuCount)
     InterruptDescriptors.store = LockedDescriptorStore(layout: SharedInterruptLayout(machine.distributor.type))

@@ -8,13 +8,9 @@ enum ConsoleCommands {
             if cpu == CPUs.current && CPUs.state(of: cpu) == .online && CPUs.online.count > 1 {
                 ConsoleShell.handOver(offlining: cpu)
             }
-            let result = Hotplug.takeOffline(cpu)
-            ConsoleShell.report(result, offline: true, cpu: cpu)
-            return succeeded(result)
+            return ConsoleShell.perform(.offline, on: cpu)
         case .cpuOnline(let cpu):
-            let result = Hotplug.bringOnline(cpu)
-            ConsoleShell.report(result, offline: false, cpu: cpu)
-            return succeeded(result)
+            return ConsoleShell.perform(.online, on: cpu)
         case .cpus:
             CPUReport.print()
             return true
@@ -41,11 +37,6 @@ enum ConsoleCommands {
         }
     }
 
-    private static func succeeded(_ result: Result<Void, HotplugError>) -> Bool {
-        if case .success = result { return true }
-        return false
-    }
-
     private static func refuse(_ refusal: InterruptAffinity.Refusal) -> Bool {
         Console.line { out in
             out.write("error: ")
@@ -66,7 +57,7 @@ enum ConsoleCommands {
             out.write(" (GICD_IROUTER ")
             out.hex(routing.registerValue)
             out.write("), handler ")
-            out.write(descriptor.status.contains(.guestBound) ? "(guest)" : SharedInterrupts.handler(of: id).name)
+            out.write(TestInterrupts.label(of: id, guestBound: descriptor.status.contains(.guestBound)))
             if descriptor.affinityBroken { out.write(", affinity broken: no cpu of the mask is online") }
             if let deferred = descriptor.deferredTarget {
                 out.write(", move to cpu ", deferred.index)
@@ -111,7 +102,7 @@ enum ConsoleCommands {
         let handledBefore = InterruptCounters.handledCount(id)
         var fired = 0
         for _ in 0 ..< count {
-            guard Deadline.wait(milliseconds: 500, for: .otherCPUs, until: { OwnedInterrupts.fire(id) }) else { break }
+            guard Deadline.wait(milliseconds: 500, for: .otherCPUs, until: { TestInterrupts.fire(id) }) else { break }
             fired += 1
         }
         _ = Deadline.wait(milliseconds: 500, for: .otherCPUs) { InterruptCounters.handledCount(id) - handledBefore >= fired }

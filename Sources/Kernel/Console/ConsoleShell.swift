@@ -51,9 +51,7 @@ enum ConsoleShell {
     static func run() -> Never {
         if let dying = pendingOffline {
             pendingOffline = nil
-            let result = Hotplug.takeOffline(dying)
-            report(result, offline: true, cpu: dying)
-            if case .failure = result, pendingOfflineFromScript { Semihosting.exit(2) }
+            if !perform(.offline, on: dying) && pendingOfflineFromScript { Semihosting.exit(2) }
         }
         while true {
             if let range = nextScriptLine() {
@@ -158,30 +156,29 @@ enum ConsoleShell {
             out.write("console moves from cpu ", dying.index)
             out.write(" to cpu ", successor.index)
         }
-        CPUs.requests.store(successor.index, CPURequest.runConsole.rawValue)
-        CPUInterface.sendSGI(KernelSGI.wake, to: Machine.current.affinity(of: successor))
+        IdleWork.post({ _ in
+            arch_unmask_interrupts()
+            ConsoleShell.run()
+        }, to: successor)
         arch_unmask_interrupts()
         CPULifecycle.idle(dying)
     }
 
-    /// Prints the outcome of a hotplug command.
-    static func report(_ result: Result<Void, HotplugError>, offline: Bool, cpu target: LogicalCPU) {
-        switch result {
+    /// Performs a hotplug command and prints its outcome; returns whether
+    /// it succeeded.
+    static func perform(_ operation: HotplugOperation, on target: LogicalCPU) -> Bool {
+        switch operation.perform(on: target) {
         case .success:
             Console.line { out in
                 out.write("cpu ", target.index)
-                out.write(offline ? " offline" : " online")
+                out.write(operation == .offline ? " offline" : " online")
                 out.write(" (AFFINITY_INFO confirms), ", InterruptMigration.lastOutcome.routeWrites)
                 out.write(" route writes")
             }
+            return true
         case .failure(let error):
-            Console.line { out in
-                out.write("error: ")
-                out.write(offline ? "cpu-offline " : "cpu-online ")
-                out.decimal(target.index)
-                out.write(": ")
-                error.describe(&out)
-            }
+            operation.reportFailure(error, cpu: target, lead: "error: ")
+            return false
         }
     }
 }

@@ -1,4 +1,4 @@
-/// Set-affinity from the console and the stress test, on any CPU: record
+/// Set-affinity from the console or a job, on any CPU: record
 /// the requested mask and route to one online CPU of it, under the
 /// descriptor's lock (the pure `AffinitySetting` does the work). If the
 /// interrupt's handler is running somewhere, the move is deferred to its end

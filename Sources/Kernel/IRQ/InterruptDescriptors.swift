@@ -64,7 +64,7 @@ enum InterruptDescriptors {
 
 /// The `InterruptRouter` of the image: one `GICD_IROUTER` write per call,
 /// to the MPIDR of the logical CPU, counted in `GICRouter.writes` (the
-/// figure the demonstration and the benchmarks report, cross-checked
+/// figure the reports of the command-line jobs give, cross-checked
 /// against QEMU's own trace of distributor writes).
 struct GICRouter: InterruptRouter {
     /// Every route write the kernel has made since boot.

@@ -24,7 +24,7 @@ enum InterruptMigration {
     /// The policy in force; guarded by `routingLock`.
     nonisolated(unsafe) static var policy = Policy()
     /// Whether to print a note when affinities break or are restored (off
-    /// during a stress run, whose summary counts instead).
+    /// while a job that counts them in its summary runs).
     nonisolated(unsafe) static var printsNotes = true
     /// What the last rebalance did.
     nonisolated(unsafe) static var lastOutcome = RebalanceOutcome()

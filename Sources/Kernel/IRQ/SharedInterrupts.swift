@@ -57,7 +57,7 @@ enum SharedInterrupts {
         }
         store.withDescriptor(at: index) { $0.status.insert(.inProgress) }
         switch handler(of: id) {
-        case .none, .test:
+        case .none, .countOnly:
             break
         case .uartReceive:
             ConsoleInput.drainUART()
@@ -80,19 +80,11 @@ enum SharedInterrupts {
 enum InterruptHandler: UInt8 {
     /// No handler: an interrupt the kernel does not own.
     case none
-    /// A test interrupt: counted, nothing else.
-    case test
+    /// An interrupt with no device behind it (made pending through
+    /// `GICD_ISPENDR`): the IRQ path's count is all it needs.
+    case countOnly
     /// PL011 receive: move bytes from the UART FIFO to the console buffer.
     case uartReceive
     /// PL031 alarm: clear it.
     case rtcAlarm
-
-    var name: StaticString {
-        switch self {
-        case .none: return "-"
-        case .test: return "test"
-        case .uartReceive: return "pl011-rx"
-        case .rtcAlarm: return "pl031-alarm"
-        }
-    }
 }

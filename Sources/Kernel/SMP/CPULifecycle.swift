@@ -32,7 +32,8 @@ enum CPULifecycle {
     }
 
     /// The idle loop of every CPU but the one running the console: wait for
-    /// an interrupt, then serve the request mailbox.
+    /// an interrupt, then serve the request mailbox; while background work
+    /// is installed (`IdleWork`), run it instead of waiting.
     ///
     /// Interrupts are masked while the mailbox is checked and WFI entered:
     /// WFI still wakes on a pending interrupt, so a request posted between
@@ -45,41 +46,21 @@ enum CPULifecycle {
             let request = CPURequest(rawValue: CPUs.requests.exchange(cpu.index, CPURequest.none.rawValue)) ?? .none
             switch request {
             case .none:
-                if Stress.isStorming {
+                if let work = IdleWork.backgroundWork {
                     arch_unmask_interrupts()
-                    Stress.fireFromIdleLoop(cpu)
+                    work(cpu.index)
                     continue
                 }
                 arch_wait_for_interrupt()
             case .goOffline:
                 goOffline(cpu)
-            case .runConsole:
-                arch_unmask_interrupts()
-                ConsoleShell.run()
-            case .setAffinity:
-                arch_unmask_interrupts()
-                Stress.performAffinityRequest(on: cpu)
+            case .runPostedWork:
+                IdleWork.runPosted(on: cpu)
             case .abortStart:
                 break
-            case .stall:
-                while true {}
             }
             arch_unmask_interrupts()
         }
-    }
-
-    /// Test-only (`psci-fault=silent-start`): a CPU that started but does
-    /// not announce itself. It waits for its controller to give up and ask
-    /// it, through the mailbox, to power off again.
-    static func startSilently(_ cpu: LogicalCPU) -> Never {
-        arch_write_tpidr(UInt64(cpu.index))
-        while CPUs.requests.load(cpu.index) != CPURequest.abortStart.rawValue {
-            arch_wait_for_event()
-        }
-        CPUs.requests.store(cpu.index, CPURequest.none.rawValue)
-        arch_dsb_sy()   // as in goOffline: stores complete before power-off
-        _ = Machine.current.psci.cpuOff()
-        while true { arch_wait_for_interrupt() }
     }
 
     /// The dying CPU's path (cf. Xen's `__cpu_disable` then `stop_cpu`):
@@ -93,10 +74,7 @@ enum CPULifecycle {
         let started = arch_read_counter()
         arch_mask_interrupts()
         CPUInterface.disableGroup1()
-        let probe = Hotplug.dyingProbes.exchange(cpu.index, 0)
-        if probe != 0 {
-            machine.distributor.setPending(InterruptID(probe - 1))
-        }
+        KernelHooks.cpuLeaving?(cpu.index)
         CPUs.markOffline(cpu)
         // "Now that the interrupts are cleared and the CPU marked as offline,
         // move interrupts out of it" (the patch's placement).
@@ -121,8 +99,8 @@ enum CPULifecycle {
         CPUs.setState(.offline, of: cpu)
         arch_send_event()
         // DSB SY: every store this CPU made (its state and path ticks, which
-        // the controller reads once AFFINITY_INFO says OFF; the probe's
-        // GICD_ISPENDR write) must be complete before it powers off. The
+        // the controller reads once AFFINITY_INFO says OFF; any GIC write of
+        // the `cpuLeaving` hook) must be complete before it powers off. The
         // HVC/SMC exception that enters the firmware synchronises context but
         // does not wait for outstanding stores, and a store still buffered
         // when the core loses power is lost.
@@ -141,9 +119,7 @@ enum CPULifecycle {
 func kernelSecondaryMain(_ block: UnsafeMutableRawPointer, _ entryLevel: UInt64) -> Never {
     let start = block.assumingMemoryBound(to: cpu_start_block.self)
     let cpu = LogicalCPU(Int(start.pointee.logical_index))
-    if PSCIFault.silentStart.take() {
-        CPULifecycle.startSilently(cpu)
-    }
+    KernelHooks.cpuStarting?(cpu.index)
     if CPULifecycle.join(cpu) {
         arch_unmask_interrupts()
         CPULifecycle.idle(cpu)

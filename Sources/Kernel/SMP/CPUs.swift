@@ -90,12 +90,8 @@ enum CPURequest: UInt32 {
     case none = 0
     /// Take yourself offline (the dying-CPU path of `Hotplug`).
     case goOffline = 1
-    /// Take over the console (its CPU is about to go offline).
-    case runConsole = 2
-    /// Perform the set-affinity the stress test posted for this CPU.
-    case setAffinity = 3
+    /// Call the function posted in your `IdleWork` slot.
+    case runPostedWork = 2
     /// Abandon a start that did not announce itself: call CPU_OFF.
-    case abortStart = 4
-    /// Test-only (`test-stall`): stop making progress, interrupts masked.
-    case stall = 5
+    case abortStart = 3
 }

@@ -1,7 +1,7 @@
 import Synchronization
 
 /// Taking CPUs offline and bringing them online, from a controlling CPU
-/// (the one running the console or the demonstration).
+/// (the one running the console or the job the command line asks for).
 ///
 /// One operation at a time: `Hotplug.busy` is claimed for the whole
 /// operation (a flag, not a spin lock, because an operation waits for
@@ -43,15 +43,7 @@ enum Hotplug {
             return .failure(.busy)
         }
         defer { busy.store(false, ordering: .releasing) }
-        if CPUs.state(of: cpu) != .offline {
-            // Test-only: let the firmware answer for an online CPU.
-            guard CPUs.state(of: cpu) == .online && PSCIFault.cpuOnOnline.take() else {
-                return .failure(.alreadyOnline(cpu.index))
-            }
-            let answer = machine.psci.cpuOn(machine.affinity(of: cpu), entry: arch_address_of_secondary_entry(),
-                                            context: CPUStartBlock.context(for: cpu))
-            return .failure(answer.isSuccess ? .alreadyOnline(cpu.index) : .psci(.cpuOn, answer))
-        }
+        guard CPUs.state(of: cpu) == .offline else { return .failure(.alreadyOnline(cpu.index)) }
 
         guard machine.psci.has(.cpuOn) else { return .failure(.missingFunctionID(.cpuOn)) }
         CPUs.setState(.starting, of: cpu)
@@ -91,15 +83,9 @@ enum Hotplug {
     /// Ticks the last online rebalance took, on the controlling CPU.
     nonisolated(unsafe) static var onlineRebalanceTicks: UInt64 = 0
 
-    /// Per CPU: an INTID (+1; 0 for none) the dying CPU makes pending on
-    /// itself once its interrupts are masked, before the migration — the
-    /// "nothing lost" probe of the checks.
-    nonisolated(unsafe) static var dyingProbes = AtomicTable(count: 0)
-
     /// Asks `cpu` to take itself offline and waits until the firmware says
-    /// it is OFF. With `probe`, the dying CPU sets that interrupt pending
-    /// while its own interrupts are masked.
-    static func takeOffline(_ cpu: LogicalCPU, probe: InterruptID? = nil) -> Result<Void, HotplugError> {
+    /// it is OFF.
+    static func takeOffline(_ cpu: LogicalCPU) -> Result<Void, HotplugError> {
         let machine = Machine.current!
         guard cpu.index >= 0 && cpu.index < machine.cpuCount else { return .failure(.noSuchCPU(cpu.index)) }
         guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
@@ -114,10 +100,6 @@ enum Hotplug {
         }
         guard machine.psci.has(.cpuOff) else { return .failure(.missingFunctionID(.cpuOff)) }
 
-        if let probe, SharedInterrupts.claimFiring(probe) {
-            InterruptCounters.recordFired(probe)
-            dyingProbes.store(cpu.index, probe.rawValue + 1)
-        }
         CPUs.requests.store(cpu.index, CPURequest.goOffline.rawValue)
         CPUInterface.sendSGI(KernelSGI.wake, to: machine.affinity(of: cpu))
         let stopped = Deadline.wait(milliseconds: stopTimeoutMilliseconds, for: .otherCPUs) {
@@ -136,12 +118,6 @@ enum Hotplug {
         let off = Deadline.wait(milliseconds: stopTimeoutMilliseconds, for: .otherCPUs) {
             if case .success(let state) = machine.psci.affinityInfo(machine.affinity(of: cpu)) { last = state }
             return last == .off
-        }
-        if !off && PSCIFault.affinityInfoStuck.take() {
-            // The injected fault ends with the operation; say what the
-            // firmware really says now.
-            if case .success(let state) = machine.psci.affinityInfo(machine.affinity(of: cpu)) { last = state }
-            return .failure(.didNotStop(cpu.index, lastState: .on, afterwards: last))
         }
         guard off else { return .failure(.didNotStop(cpu.index, lastState: last, afterwards: nil)) }
         return .success(())

@@ -23,7 +23,7 @@ enum Benchmark {
             out.write(" policy ")
             out.write(InterruptMigration.policyName)
             out.write(" descriptors ", store.count)
-            out.write(" movable ", OwnedInterrupts.fireable.count + (OwnedInterrupts.uart == nil ? 0 : 1))
+            out.write(" movable ", TestInterrupts.countWithHandlers)
         }
         var failures = 0
         var number = 0
@@ -63,12 +63,7 @@ enum Benchmark {
     private static func event(_ number: inout Int, _ cpu: LogicalCPU, online: Bool) -> Int {
         let bound = Invariants.lowerBound(beforeBringing: cpu, online: online)
         let before = GICRouter.totalWrites
-        let result = online ? Hotplug.bringOnline(cpu) : Hotplug.takeOffline(cpu)
-        if case .failure(let error) = result {
-            Console.line { out in
-                out.write("FAIL: bench ")
-                error.describe(&out)
-            }
+        guard (online ? HotplugOperation.online : .offline).check(on: cpu, context: { $0.write("bench: ") }) else {
             return 1
         }
         report(&number, online ? "online" : "offline", cpu, writes: GICRouter.totalWrites - before, bound: bound,

@@ -41,7 +41,7 @@ enum InterruptTable {
                 out.write(descriptor.affinityBroken ? " !" : "  ")
                 out.write(requested)
                 out.tab(to: 8 + 7 * cpuCount + 21)
-                out.write(guest ? "(guest)" : SharedInterrupts.handler(of: id).name)
+                out.write(TestInterrupts.label(of: id, guestBound: guest))
             }
         }
     }

@@ -22,7 +22,7 @@ enum Invariants {
                 Console.line { out in
                     out.write("FAIL: INTID ", Int(descriptor.id.rawValue))
                     out.write(" (handler ")
-                    out.write(SharedInterrupts.handler(of: descriptor.id).name)
+                    out.write(TestInterrupts.label(of: descriptor.id, guestBound: false))
                     out.write(") is routed by GICD_IROUTER ")
                     out.hex(routed.registerValue)
                     out.write(" to a cpu that is not online")
@@ -39,16 +39,16 @@ enum Invariants {
                 }
             }
         }
-        for (position, id) in OwnedInterrupts.guestBound.enumerated() {
+        for (position, id) in TestInterrupts.guestBound.enumerated() {
             let value = machine.distributor.routing(of: id).registerValue
-            if value != OwnedInterrupts.guestRouting[position] {
+            if value != TestInterrupts.guestRouting[position] {
                 failures += 1
                 Console.line { out in
                     out.write("FAIL: guest-bound INTID ", Int(id.rawValue))
                     out.write(" was rerouted: GICD_IROUTER ")
                     out.hex(value)
                     out.write(", was ")
-                    out.hex(OwnedInterrupts.guestRouting[position])
+                    out.hex(TestInterrupts.guestRouting[position])
                 }
             }
         }
@@ -59,7 +59,7 @@ enum Invariants {
     /// none lost, none twice.
     static func checkDelivery() -> Int {
         var failures = 0
-        for id in OwnedInterrupts.fireable {
+        for id in TestInterrupts.fireable {
             let fired = InterruptCounters.firedCount(id)
             let handled = InterruptCounters.handledCount(id)
             if fired != handled {

@@ -14,21 +14,19 @@ import Synchronization
 /// no interrupt of ours routed (by `GICD_IROUTER`) to an offline CPU, no
 /// deferred move aimed at one, the balance bound (balanced policy, default
 /// masks), and a watchdog pass over every online CPU's progress.
+///
+/// The storm runs as `IdleWork` background work, each set-affinity as work
+/// posted to its CPU.
 enum Stress {
     static let storm = Atomic<Bool>(false)
     /// CPUs inside `fireFromIdleLoop`: `stopStorm` waits for none, so no
     /// firing can start after the storm is declared over.
     static let firing = Atomic<Int>(0)
-    static var isStorming: Bool { storm.load(ordering: .relaxed) }
 
     /// Per CPU: the set-affinity the stress test posted for it.
     nonisolated(unsafe) static var affinityRequests = UnsafeMutablePointer<(InterruptID, CPUMask)>.allocate(capacity: 1)
     /// Per CPU: 1 once it has carried out its posted set-affinity.
     nonisolated(unsafe) static var affinityDone = AtomicTable(count: 0)
-    /// Test-only (`test-stall=N` on the command line): CPU N + 1 is told to
-    /// stop making progress, interrupts masked, when the run starts, to show
-    /// the watchdog reporting it; 0 for none.
-    nonisolated(unsafe) static var stalledCPU = 0
     /// Per CPU: firings it made in the storm.
     nonisolated(unsafe) static var stormFirings = AtomicTable(count: 0)
 
@@ -44,11 +42,11 @@ enum Stress {
     static func fireFromIdleLoop(_ cpu: LogicalCPU) {
         firing.wrappingAdd(1, ordering: .sequentiallyConsistent)
         defer { firing.wrappingSubtract(1, ordering: .sequentiallyConsistent) }
-        let test = OwnedInterrupts.test
-        guard storm.load(ordering: .sequentiallyConsistent), !test.isEmpty else { return }
+        let spis = TestInterrupts.spis
+        guard storm.load(ordering: .sequentiallyConsistent), !spis.isEmpty else { return }
         let start = Int(stormFirings.load(cpu.index)) &+ cpu.index &* 7
-        for offset in 0 ..< test.count {
-            if OwnedInterrupts.fire(test[(start &+ offset) % test.count]) {
+        for offset in 0 ..< spis.count {
+            if TestInterrupts.fire(spis[(start &+ offset) % spis.count]) {
                 stormFirings.increment(cpu.index)
                 break
             }
@@ -56,8 +54,11 @@ enum Stress {
         for _ in 0 ..< 256 { arch_isb() }
     }
 
-    /// On the CPU the request was posted to, from its idle loop.
+    /// On the CPU the request was posted to, from its idle loop (posted
+    /// work: interrupts still masked, unmasked here as the set-affinity
+    /// expects).
     static func performAffinityRequest(on cpu: LogicalCPU) {
+        arch_unmask_interrupts()
         let (id, mask) = affinityRequests[cpu.index]
         _ = InterruptAffinity.set(id, to: mask)
         affinityDone.store(cpu.index, 1)
@@ -94,13 +95,7 @@ enum Stress {
         var heartbeats: [UInt32] = Array(repeating: 0, count: machine.cpuCount)
         InterruptMigration.printsNotes = false
         defer { InterruptMigration.printsNotes = true }
-        if stalledCPU != 0, CPUs.online.contains(LogicalCPU(stalledCPU - 1)), stalledCPU - 1 != controller.index {
-            CPUs.requests.store(stalledCPU - 1, CPURequest.stall.rawValue)
-            CPUInterface.sendSGI(KernelSGI.wake, to: machine.affinity(of: LogicalCPU(stalledCPU - 1)))
-            _ = Deadline.wait(milliseconds: 100, for: .otherCPUs) {
-                CPUs.requests.load(stalledCPU - 1) == CPURequest.none.rawValue
-            }
-        }
+        FaultInjection.stallChosenCPU(sparing: controller)
 
         for event in 1 ... events {
             let online = CPUs.online
@@ -119,29 +114,24 @@ enum Stress {
             if let helper { offlineCandidates.remove(helper) }
             let offlineCPUs = CPUMask.all(upTo: machine.cpuCount).subtracting(online)
             let goOffline = offlineCPUs.isEmpty || (!offlineCandidates.isEmpty && random.below(2) == 0)
-            let result: Result<Void, HotplugError>
+            let operation: HotplugOperation
             let target: LogicalCPU
             if goOffline, let cpu = randomMember(of: offlineCandidates, &random) {
-                target = cpu
-                result = Hotplug.takeOffline(cpu)
+                (operation, target) = (.offline, cpu)
                 tally.offlines += 1
             } else if let cpu = randomMember(of: offlineCPUs, &random) {
-                target = cpu
-                result = Hotplug.bringOnline(cpu)
+                (operation, target) = (.online, cpu)
                 tally.onlines += 1
-                if Invariants.allMasksDefault() { tally.balanceOwed = true }
             } else {
                 stopStorm()
                 continue
             }
-            if case .failure(let error) = result {
-                tally.violations += 1
-                Console.line { out in
-                    out.write("FAIL: stress event ", event)
-                    out.write(": ")
-                    error.describe(&out)
-                }
+            let succeeded = operation.check(on: target) { out in
+                out.write("stress event ", event)
+                out.write(": ")
             }
+            if !succeeded { tally.violations += 1 }
+            if operation == .online && Invariants.allMasksDefault() { tally.balanceOwed = true }
             if let helper,
                !Deadline.wait(milliseconds: 1000, for: .otherCPUs, until: { affinityDone.load(helper.index) == 1 }) {
                 tally.violations += 1
@@ -185,6 +175,7 @@ enum Stress {
 
     private static func startStorm() {
         storm.store(true, ordering: .relaxed)
+        IdleWork.startBackground { cpu in Stress.fireFromIdleLoop(LogicalCPU(cpu)) }
         let machine = Machine.current!
         for cpu in CPUs.online where cpu != CPUs.current {
             CPUInterface.sendSGI(KernelSGI.wake, to: machine.affinity(of: cpu))
@@ -194,6 +185,7 @@ enum Stress {
     /// Ends the storm: after this returns no CPU is firing or will fire.
     private static func stopStorm() {
         storm.store(false, ordering: .sequentiallyConsistent)
+        IdleWork.stopBackground()
         while firing.load(ordering: .sequentiallyConsistent) != 0 {}
     }
 
@@ -204,11 +196,11 @@ enum Stress {
     /// Returns whether the change narrows a mask.
     @discardableResult
     private static func post(affinityChangeFor cpu: LogicalCPU, _ random: inout SplitMix64, cpuCount: Int) -> Bool {
-        let test = OwnedInterrupts.test
+        let spis = TestInterrupts.spis
         let everyCPU = CPUMask.all(upTo: cpuCount)
-        var id = test[random.below(test.count)]
+        var id = spis[random.below(spis.count)]
         var mask = everyCPU
-        let narrowed = test.first { candidate in
+        let narrowed = spis.first { candidate in
             InterruptDescriptors.store.withDescriptor(for: candidate) { $0.requestedAffinity != everyCPU } ?? false
         }
         if let narrowed, random.below(2) == 0 {
@@ -221,8 +213,7 @@ enum Stress {
         }
         affinityRequests[cpu.index] = (id, mask)
         affinityDone.store(cpu.index, 0)
-        CPUs.requests.store(cpu.index, CPURequest.setAffinity.rawValue)
-        CPUInterface.sendSGI(KernelSGI.wake, to: Machine.current.affinity(of: cpu))
+        IdleWork.post({ cpu in Stress.performAffinityRequest(on: LogicalCPU(cpu)) }, to: cpu)
         return mask != everyCPU
     }
 
@@ -235,7 +226,7 @@ enum Stress {
     private static func drainAndCheck(event: Int, tally: inout Tally) -> Int {
         var failures = 0
         let drained = Deadline.wait(milliseconds: 500, for: .otherCPUs) {
-            for id in OwnedInterrupts.fireable where InterruptCounters.firedCount(id) != InterruptCounters.handledCount(id) {
+            for id in TestInterrupts.fireable where InterruptCounters.firedCount(id) != InterruptCounters.handledCount(id) {
                 return false
             }
             return true
@@ -247,7 +238,7 @@ enum Stress {
                           Deadline.reported(500, for: .otherCPUs))
                 out.write(" ms")
             }
-            for id in OwnedInterrupts.fireable where InterruptCounters.firedCount(id) != InterruptCounters.handledCount(id) {
+            for id in TestInterrupts.fireable where InterruptCounters.firedCount(id) != InterruptCounters.handledCount(id) {
                 describeStuck(id)
             }
         }
@@ -316,13 +307,13 @@ enum Stress {
 
     private static func totalFired() -> Int {
         var total = 0
-        for id in OwnedInterrupts.fireable { total += InterruptCounters.firedCount(id) }
+        for id in TestInterrupts.fireable { total += InterruptCounters.firedCount(id) }
         return total
     }
 
     private static func totalHandled() -> Int {
         var total = 0
-        for id in OwnedInterrupts.fireable { total += InterruptCounters.handledCount(id) }
+        for id in TestInterrupts.fireable { total += InterruptCounters.handledCount(id) }
         return total
     }
 }
