@@ -59,6 +59,11 @@ def deliberate_fault_prints_syndrome():
     expect("data abort" in result.output, "syndrome not decoded as a data abort")
     expect("FAR_EL1 0x0000800000000000" in result.output, "FAR does not name the faulting address")
     expect(result.seconds < 20, "fault took %.1fs to stop the machine" % result.seconds)
+    # Only the fault-injection build takes the switch; the default image refuses it.
+    result = boot(APPEND="test-fault", timeout=30)
+    expect_status(result, 2)
+    expect("error: test-fault works only in the fault-injection build" in result.output,
+           "the default image did not refuse test-fault:\n" + result.output[-800:])
 
 
 CHECKS = [discovery_smp4, discovery_smp20_two_clusters, discovery_el2_smc,
