@@ -1,7 +1,8 @@
 # Interrupt migration during CPU hotplug on GICv3, as a freestanding
 # Embedded Swift image for QEMU's virt machine.
 #
-#   make            build the image (build/hotplug-on/image.elf; HOTPLUG=0: build/hotplug-off/)
+#   make            build the image (build/hotplug-on/image.elf; HOTPLUG=0: build/hotplug-off/;
+#                   FAULTS=1: build/hotplug-on-faults/)
 #   make run        boot it in QEMU; exits with the image's status
 #   make test       host tests (swift test), then every QEMU check on the
 #                   system's QEMU and on QEMU 10.0 (scripts/fetch-qemu.sh);
@@ -15,8 +16,8 @@
 #
 # Variables: SMP (CPUs, default 4), EL (1, or 2 for virtualization=on),
 # POLICY (balanced or seed), HOTPLUG (1, or 0 to compile the feature out),
-# FAULTS (0, or 1 for the fault-injection build in build/hotplug-on-faults,
-# the only image that takes psci-fault=, psci-conduit=, test-fault and
+# FAULTS (0, or 1 for the fault-injection build, -D FAULT_INJECTION: the
+# only image that takes psci-fault=, psci-conduit=, test-fault and
 # test-stall=; make test builds and boots it),
 # SCENARIO (console commands, e.g. 'cpu-offline 2; irqs; exit 0'),
 # SCRIPT (a file of console commands, for scripts longer than the command
