@@ -45,11 +45,7 @@ extension FaultInjection {
         guard let text = commandLine.value(of: "psci-conduit") else { return node }
         if BootArguments.bytes(text, equal: "hvc") { return node.with(conduit: .hvc) }
         if BootArguments.bytes(text, equal: "smc") { return node.with(conduit: .smc) }
-        Console.line { out in
-            out.write("error: unknown psci-conduit '")
-            out.write(bytes: text)
-            out.write("' (hvc, smc)")
-        }
+        refuse("psci-conduit", text, choices: "hvc, smc")
         return nil
     }
 
@@ -66,11 +62,7 @@ extension FaultInjection {
     /// `error:` line for an unknown fault.
     static func arm(_ commandLine: BootArguments) -> Bool {
         if let fault = commandLine.value(of: "psci-fault"), !PSCIFault.arm(fault) {
-            Console.line { out in
-                out.write("error: unknown psci-fault '")
-                out.write(bytes: fault)
-                out.write("' (cpu-on-bad-mpidr, cpu-on-online, silent-start, affinity-info-stuck)")
-            }
+            refuse("psci-fault", fault, choices: "cpu-on-bad-mpidr, cpu-on-online, silent-start, affinity-info-stuck")
             return false
         }
         if let cpu = commandLine.number(of: "test-stall"), cpu < Machine.current.cpuCount {
@@ -110,6 +102,19 @@ extension FaultInjection {
         var now: AffinityState?
         if case .success(let state) = machine.psci.affinityInfo(machine.affinity(of: cpu)) { now = state }
         return .failure(.didNotStop(index, lastState: .on, afterwards: now))
+    }
+
+    /// `error: unknown NAME 'VALUE' (CHOICES)`.
+    private static func refuse(_ name: StaticString, _ value: UnsafeRawBufferPointer, choices: StaticString) {
+        Console.line { out in
+            out.write("error: unknown ")
+            out.write(name)
+            out.write(" '")
+            out.write(bytes: value)
+            out.write("' (")
+            out.write(choices)
+            out.write(")")
+        }
     }
 
     /// `PSCIFirmware.interposer`: `cpu-on-bad-mpidr` steers the next CPU_ON
