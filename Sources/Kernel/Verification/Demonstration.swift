@@ -12,9 +12,11 @@ enum Demonstration {
     /// The probe of the offline under way: an INTID the dying CPU makes
     /// pending on itself from `KernelHooks.cpuLeaving`, once its interrupts
     /// are masked, before the migration — the "nothing lost" check. Set by
-    /// the controller before it asks for the offline and cleared after; the
-    /// dying CPU reads it after taking the request (its mailbox orders the
-    /// two).
+    /// the controller before it asks for the offline, read by the dying CPU
+    /// after taking the request (its mailbox orders the two), cleared once
+    /// the operation has ended: by then the CPU has passed the hook or
+    /// never took the request, unless it timed out on its way down, a
+    /// failure already reported.
     nonisolated(unsafe) static var probe: (cpu: LogicalCPU, id: InterruptID)?
 
     static func run() -> Int {
