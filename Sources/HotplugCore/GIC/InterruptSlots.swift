@@ -9,7 +9,7 @@ public struct InterruptSlots: Equatable, Sendable {
     public let extendedCount: Int
 
     public init(_ type: DistributorType) {
-        spiLimit = type.sharedInterrupts?.upperBound ?? InterruptID.firstSPI - 1
+        spiLimit = type.spis?.upperBound ?? InterruptID.firstSPI - 1
         extendedCount = type.extendedSPIs?.count ?? 0
     }
 

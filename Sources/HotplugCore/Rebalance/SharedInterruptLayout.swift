@@ -12,7 +12,7 @@ public struct SharedInterruptLayout: Equatable, Sendable {
 
     /// The layout of the distributor whose `GICD_TYPER` reads `type`.
     public init(_ type: DistributorType) {
-        self.init(sharedInterrupts: type.sharedInterrupts, extendedSPIs: type.extendedSPIs)
+        self.init(sharedInterrupts: type.spis, extendedSPIs: type.extendedSPIs)
     }
 
     /// A layout from explicit ranges.
