@@ -39,6 +39,12 @@ struct Machine {
 
     var cpuCount: Int { platform.cpuCount }
 
+    /// The console UART. Its receive side is used through this; its
+    /// transmit side belongs to `Console.lock`.
+    var uart: PL011 {
+        PL011(registers: MMIORegion(base: platformStorage.pointee.uart.registers.base))
+    }
+
     func affinity(of cpu: LogicalCPU) -> MPIDRAffinity {
         platformStorage.pointee.affinity(of: cpu)
     }

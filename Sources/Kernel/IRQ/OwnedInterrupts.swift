@@ -42,7 +42,7 @@ enum OwnedInterrupts {
         if uartInterrupt.isShared {
             uart = uartInterrupt
             claim(uartInterrupt, handler: .uartReceive, edgeTriggered: false)
-            Console.uart?.enableReceiveInterrupts()
+            machine.uart.enableReceiveInterrupts()
         }
         if let rtcDescription = machine.platform.rtc, rtcDescription.interrupt.isShared {
             let device = PL031(registers: MMIORegion(base: rtcDescription.registers.base))
