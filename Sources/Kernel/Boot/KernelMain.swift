@@ -45,7 +45,7 @@ func kernelMain(_ entryLevel: UInt64, _ bootStatus: UInt64) -> UInt32 {
     MMU.switchTo(translation)
 
     let commandLine = KernelCommandLine.read(into: BootStorage.commandLine)
-    Console.uart = PL011(registers: MMIORegion(base: platform.uart.registers.base))
+    Console.attach(PL011(registers: MMIORegion(base: platform.uart.registers.base)))
     Console.line("GICv3 interrupt migration on CPU hotplug -- Embedded Swift image")
 
     guard let bootCPU = platform.logicalCPU(for: MPIDRAffinity(mpidr: arch_read_mpidr())) else {
@@ -71,13 +71,18 @@ func kernelMain(_ entryLevel: UInt64, _ bootStatus: UInt64) -> UInt32 {
         _ = arch_read_unmapped(1 << 47)
     }
 
-    if let policy = commandLine.value(of: "policy"), !InterruptMigration.select(policy), InterruptMigration.isCompiledIn {
-        Console.line { out in
-            out.write("error: unknown policy '")
-            out.write(bytes: policy)
-            out.write("' (policies are seed, balanced)")
+    if let policy = commandLine.value(of: "policy"), InterruptMigration.isCompiledIn {
+        guard let kind = RebalancePolicyKind(parsing: policy) else {
+            Console.line { out in
+                out.write("error: unknown policy '")
+                out.write(bytes: policy)
+                out.write("' (policies are ")
+                out.write(RebalancePolicyKind.names)
+                out.write(")")
+            }
+            return 2
         }
-        return 2
+        _ = InterruptMigration.select(kind)
     }
     guard bringUpSystem() else { return 1 }
     // Armed only now, so that boot bring-up never meets it.
@@ -96,7 +101,7 @@ func kernelMain(_ entryLevel: UInt64, _ bootStatus: UInt64) -> UInt32 {
     }
 
     if let cpu = commandLine.number(of: "test-stall"), cpu < machine.cpuCount {
-        Stress.stalledCPU = cpu + 1
+        Stress.stalledCPU = LogicalCPU(cpu)
     }
 
     let interactive = commandLine.contains(word: "console")
@@ -104,7 +109,7 @@ func kernelMain(_ entryLevel: UInt64, _ bootStatus: UInt64) -> UInt32 {
         // The console: the kernel's interrupts claimed and spread, then the
         // script and/or the prompt. Does not return.
         OwnedInterrupts.claim()
-        InterruptMigration.cpuCameUp(machine.bootCPU)
+        _ = InterruptMigration.rebalance(.up(machine.bootCPU))
         ConsoleShell.start(script: commandLine.script, interactive: interactive)
     }
 
@@ -145,15 +150,11 @@ private func cpuInterfaceIsUsable(bootStatus: UInt64) -> Bool {
 /// GIC, per-CPU tables, the boot CPU's own interfaces, then every other CPU.
 private func bringUpSystem() -> Bool {
     let machine = Machine.current!
-    let slots = InterruptSlots(machine.distributor.type)
     CPUs.setUp(count: machine.cpuCount)
-    Hotplug.dyingProbes = AtomicTable(count: machine.cpuCount)
-    Hotplug.offlinePathTicks = UnsafeMutablePointer<UInt64>.allocate(capacity: machine.cpuCount)
-    Hotplug.offlinePathTicks.initialize(repeating: 0, count: machine.cpuCount)
-    InterruptDescriptors.store = LockedDescriptorStore(layout: SharedInterruptLayout(machine.distributor.type))
-    InterruptCounters.setUp(cpuCount: machine.cpuCount, slots: slots)
-    SharedInterrupts.setUp(slots: slots)
-    ConsoleInput.setUp()
+    Hotplug.setUp(cpuCount: machine.cpuCount)
+    InterruptDescriptors.store = LockedDescriptorStore(layout: InterruptLayout(machine.distributor.type))
+    InterruptCounters.setUp(cpuCount: machine.cpuCount)
+    SharedInterrupts.setUp()
     CPUStartBlock.setUp(count: machine.cpuCount, translation: machine.translation)
     Stress.setUp(cpuCount: machine.cpuCount)
 
@@ -173,7 +174,7 @@ private func bringUpSystem() -> Bool {
             started += 1
         }
     }
-    Hotplug.systemActive = true
+    Hotplug.markSystemActive()
     Console.line { out in
         out.write("smp: ", started)
         out.write(" of ", machine.cpuCount)

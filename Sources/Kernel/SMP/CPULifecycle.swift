@@ -93,14 +93,14 @@ enum CPULifecycle {
         let started = arch_read_counter()
         arch_mask_interrupts()
         CPUInterface.disableGroup1()
-        let probe = Hotplug.dyingProbes.exchange(cpu.index, 0)
-        if probe != 0 {
-            machine.distributor.setPending(InterruptID(probe - 1))
+        if let probe = Hotplug.dyingProbes[cpu.index] {
+            Hotplug.dyingProbes[cpu.index] = nil
+            machine.distributor.setPending(probe)
         }
         CPUs.markOffline(cpu)
         // "Now that the interrupts are cleared and the CPU marked as offline,
         // move interrupts out of it" (the patch's placement).
-        Hotplug.cpuWentDown(cpu)
+        let rebalance = InterruptMigration.rebalance(.down(cpu))
         // Redistributor sleep only where it is ours: with one Security state
         // (GICD_CTLR.DS = 1, QEMU virt). With two, GICR_WAKER is RAZ/WI to
         // this Non-secure kernel and the firmware does the handshake inside
@@ -117,10 +117,10 @@ enum CPULifecycle {
                 }
             }
         }
-        Hotplug.offlinePathTicks[cpu.index] = arch_read_counter() &- started
+        Hotplug.offlineOutcomes[cpu.index] = HotplugOutcome(rebalance: rebalance, ticks: arch_read_counter() &- started)
         CPUs.setState(.offline, of: cpu)
         arch_send_event()
-        // DSB SY: every store this CPU made (its state and path ticks, which
+        // DSB SY: every store this CPU made (its state and offline outcome, which
         // the controller reads once AFFINITY_INFO says OFF; the probe's
         // GICD_ISPENDR write) must be complete before it powers off. The
         // HVC/SMC exception that enters the firmware synchronises context but
@@ -131,7 +131,7 @@ enum CPULifecycle {
         // Only reached if CPU_OFF failed: rejoin and report.
         Hotplug.recordFailure(.psci(.cpuOff, result), cpu: cpu)
         _ = join(cpu)
-        Hotplug.cpuCameUp(cpu)
+        _ = InterruptMigration.rebalance(.up(cpu))
     }
 }
 

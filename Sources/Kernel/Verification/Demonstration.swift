@@ -26,9 +26,9 @@ enum Demonstration {
         guard InterruptMigration.isCompiledIn else { return runCompiledOut() }
 
         var run = Run(model: nil)
-        if InterruptMigration.isSeed {
+        if let seedCursor = InterruptMigration.seedCursor {
             var model = PatchReferenceModel(snapshotOf: store)
-            model.cpuNext = InterruptMigration.seedCursor
+            model.cpuNext = seedCursor
             run.model = model
         }
         run.spread()
@@ -63,7 +63,7 @@ enum Demonstration {
             let before = GICRouter.totalWrites
             let bootCPU = Machine.current.bootCPU
             let minimum = RebalanceBounds.minimumMovesForOnline(load: Invariants.load(), online: CPUs.online)
-            InterruptMigration.cpuCameUp(bootCPU)
+            _ = InterruptMigration.rebalance(.up(bootCPU))
             model?.rebalanceIRQs(from: bootCPU, up: true, online: CPUs.online)
             finish(title: "spread over all cpus", writes: GICRouter.totalWrites - before, minimum: minimum, probe: nil)
         }
@@ -160,7 +160,7 @@ enum Demonstration {
                 out.write(stepFailures == 0 ? "ok" : "FAILED")
                 out.write(" (routes read back from GICD_IROUTER, fired = handled, movable per cpu ", spread.min)
                 out.write("..", spread.max)
-                out.write(InterruptMigration.isSeed ? ", routing = the patch's reference model)" : ", writes = lower bound)")
+                out.write(InterruptMigration.policyInForce == .seed ? ", routing = the patch's reference model)" : ", writes = lower bound)")
             }
         }
 

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Test-only PSCI faults, armed by the image's command line
 /// (`psci-fault=NAME`), each taking effect once, on the next operation it
 /// applies to. Where QEMU can give the real error, the fault only steers the
@@ -19,7 +21,7 @@ enum PSCIFault: UInt32 {
     case affinityInfoStuck = 4
 
     /// The armed fault.
-    nonisolated(unsafe) static var armed = AtomicTable(count: 1)
+    static let armed = Atomic<UInt32>(0)
 
     /// Arms the fault named by `text`; false for an unknown name.
     static func arm(_ text: UnsafeRawBufferPointer) -> Bool {
@@ -35,18 +37,19 @@ enum PSCIFault: UInt32 {
         } else {
             return false
         }
-        armed.store(0, fault.rawValue)
+        armed.store(fault.rawValue, ordering: .releasing)
         return true
     }
 
     /// Whether `self` is armed; disarms it if so (one shot).
     func take() -> Bool {
-        PSCIFault.armed.replace(0, expected: rawValue, desired: PSCIFault.none.rawValue)
+        PSCIFault.armed.compareExchange(expected: rawValue, desired: PSCIFault.none.rawValue,
+                                        ordering: .acquiringAndReleasing).exchanged
     }
 
     /// Whether `self` is armed, leaving it armed.
     var isArmed: Bool {
-        PSCIFault.armed.load(0) == rawValue
+        PSCIFault.armed.load(ordering: .acquiring) == rawValue
     }
 
     /// An MPIDR no CPU of QEMU's virt machine has.

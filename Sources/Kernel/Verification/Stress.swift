@@ -25,10 +25,11 @@ enum Stress {
     nonisolated(unsafe) static var affinityRequests = UnsafeMutablePointer<(InterruptID, CPUMask)>.allocate(capacity: 1)
     /// Per CPU: 1 once it has carried out its posted set-affinity.
     nonisolated(unsafe) static var affinityDone = AtomicTable(count: 0)
-    /// Test-only (`test-stall=N` on the command line): CPU N + 1 is told to
+    /// Test-only (`test-stall=N` on the command line): CPU N is told to
     /// stop making progress, interrupts masked, when the run starts, to show
-    /// the watchdog reporting it; 0 for none.
-    nonisolated(unsafe) static var stalledCPU = 0
+    /// the watchdog reporting it. Set once by the boot CPU before the
+    /// console starts, read by the console afterwards.
+    nonisolated(unsafe) static var stalledCPU: LogicalCPU?
     /// Per CPU: firings it made in the storm.
     nonisolated(unsafe) static var stormFirings = AtomicTable(count: 0)
 
@@ -92,13 +93,13 @@ enum Stress {
         let firedBefore = totalFired()
         let handledBefore = totalHandled()
         var heartbeats: [UInt32] = Array(repeating: 0, count: machine.cpuCount)
-        InterruptMigration.printsNotes = false
-        defer { InterruptMigration.printsNotes = true }
-        if stalledCPU != 0, CPUs.online.contains(LogicalCPU(stalledCPU - 1)), stalledCPU - 1 != controller.index {
-            CPUs.requests.store(stalledCPU - 1, CPURequest.stall.rawValue)
-            CPUInterface.sendSGI(KernelSGI.wake, to: machine.affinity(of: LogicalCPU(stalledCPU - 1)))
+        InterruptMigration.routingLock.withLock { $0.printsNotes = false }
+        defer { InterruptMigration.routingLock.withLock { $0.printsNotes = true } }
+        if let stalledCPU, CPUs.online.contains(stalledCPU), stalledCPU != controller {
+            CPUs.requests.store(stalledCPU.index, CPURequest.stall.rawValue)
+            CPUInterface.sendSGI(KernelSGI.wake, to: machine.affinity(of: stalledCPU))
             _ = Deadline.wait(milliseconds: 100, for: .otherCPUs) {
-                CPUs.requests.load(stalledCPU - 1) == CPURequest.none.rawValue
+                CPUs.requests.load(stalledCPU.index) == CPURequest.none.rawValue
             }
         }
 
@@ -119,7 +120,7 @@ enum Stress {
             if let helper { offlineCandidates.remove(helper) }
             let offlineCPUs = CPUMask.all(upTo: machine.cpuCount).subtracting(online)
             let goOffline = offlineCPUs.isEmpty || (!offlineCandidates.isEmpty && random.below(2) == 0)
-            let result: Result<Void, HotplugError>
+            let result: Result<HotplugOutcome, HotplugError>
             let target: LogicalCPU
             if goOffline, let cpu = randomMember(of: offlineCandidates, &random) {
                 target = cpu
@@ -252,7 +253,7 @@ enum Stress {
             }
         }
         failures += Invariants.checkDelivery() + Invariants.checkRouting()
-        if InterruptMigration.isBalanced && tally.balanceOwed && Invariants.allMasksDefault() {
+        if InterruptMigration.policyInForce == .balanced && tally.balanceOwed && Invariants.allMasksDefault() {
             tally.balanceChecks += 1
             failures += Invariants.checkBalance()
         }
