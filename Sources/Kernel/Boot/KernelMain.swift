@@ -187,5 +187,7 @@ private func bringUpSystem() -> Bool {
 
 /// Static buffers the boot path fills before the heap is of any use.
 enum BootStorage {
+    /// Filled once by the boot CPU before any other CPU starts, read-only
+    /// afterwards (a raw buffer is not `Sendable`, hence the annotation).
     nonisolated(unsafe) static let commandLine = UnsafeMutableRawBufferPointer.allocate(byteCount: 1024, alignment: 8)
 }

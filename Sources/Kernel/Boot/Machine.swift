@@ -34,7 +34,8 @@ struct Machine {
         self.entryLevel = entryLevel
     }
 
-    /// The global instance; nil only before `kernel_main` sets it.
+    /// The global instance; nil only before `kernel_main` sets it, once, on
+    /// the boot CPU before any other CPU starts. Read-only afterwards.
     nonisolated(unsafe) static var current: Machine!
 
     var cpuCount: Int { platform.cpuCount }

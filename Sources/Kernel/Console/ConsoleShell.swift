@@ -41,6 +41,7 @@ enum ConsoleShell {
         var editor = LineEditor()
     }
 
+    /// See `Session`: one CPU at a time, handed over through the mailbox.
     nonisolated(unsafe) private static var session = Session()
 
     /// The CPU running the console; read from any CPU (the UART interrupt

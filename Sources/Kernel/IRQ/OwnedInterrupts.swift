@@ -9,6 +9,8 @@
 ///   ours. Both policies must leave them alone; their `GICD_IROUTER` values
 ///   are recorded here so the checks can prove it.
 enum OwnedInterrupts {
+    // All five are written only by `claim()`, on the boot CPU, before any
+    // firing, check or console command reads them; read-only afterwards.
     nonisolated(unsafe) static var test: [InterruptID] = []
     nonisolated(unsafe) static var guestBound: [InterruptID] = []
     /// `GICD_IROUTER` of each guest-bound SPI as set at boot.

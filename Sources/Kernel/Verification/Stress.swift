@@ -21,16 +21,21 @@ enum Stress {
     static let firing = Atomic<Int>(0)
     static var isStorming: Bool { storm.load(ordering: .relaxed) }
 
-    /// Per CPU: the set-affinity the stress test posted for it.
+    /// Per CPU: the set-affinity the stress test posted for it. Allocated
+    /// once in `setUp` (boot CPU, before any other CPU runs); an entry is
+    /// written by the controller before it posts `setAffinity` (a releasing
+    /// store) and read by its CPU after taking the request (acquiring).
     nonisolated(unsafe) static var affinityRequests = UnsafeMutablePointer<(InterruptID, CPUMask)>.allocate(capacity: 1)
-    /// Per CPU: 1 once it has carried out its posted set-affinity.
+    /// Per CPU: 1 once it has carried out its posted set-affinity. Assigned
+    /// once in `setUp`, then only its atomic entries change.
     nonisolated(unsafe) static var affinityDone = AtomicTable(count: 0)
     /// Test-only (`test-stall=N` on the command line): CPU N is told to
     /// stop making progress, interrupts masked, when the run starts, to show
     /// the watchdog reporting it. Set once by the boot CPU before the
     /// console starts, read by the console afterwards.
     nonisolated(unsafe) static var stalledCPU: LogicalCPU?
-    /// Per CPU: firings it made in the storm.
+    /// Per CPU: firings it made in the storm. Assigned once in `setUp`, then
+    /// only its atomic entries change.
     nonisolated(unsafe) static var stormFirings = AtomicTable(count: 0)
 
     static func setUp(cpuCount: Int) {
