@@ -19,11 +19,10 @@ public enum RebalancePolicyKind: Equatable, Sendable, CaseIterable {
 
     /// The policy named exactly `bytes`, or `nil`.
     public init?<Bytes: Collection>(parsing bytes: Bytes) where Bytes.Element == UInt8 {
-        for kind in RebalancePolicyKind.allCases where ConsoleText.equals(bytes, kind.name) {
-            self = kind
-            return
+        guard let kind = ConsoleText.matchingCase(bytes, word: { (kind: RebalancePolicyKind) in kind.name }) else {
+            return nil
         }
-        return nil
+        self = kind
     }
 
     /// Every name, for messages that list the choices ("policies are ...").
