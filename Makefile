@@ -1,7 +1,7 @@
 # Interrupt migration during CPU hotplug on GICv3, as a freestanding
 # Embedded Swift image for QEMU's virt machine.
 #
-#   make            build the image (build/image.elf)
+#   make            build the image (build/hotplug-on/image.elf; HOTPLUG=0: build/hotplug-off/)
 #   make run        boot it in QEMU; exits with the image's status
 #   make test       host tests (swift test), then every QEMU check on the
 #                   system's QEMU and on QEMU 10.0 (scripts/fetch-qemu.sh);
@@ -90,14 +90,13 @@ endif
 endif
 SCRIPT_ARG = $(if $(SCRIPT),script=$(abspath $(SCRIPT)) )
 TIMEOUT_ARG = $(if $(TIMEOUT_SCALE),timeout-scale=$(TIMEOUT_SCALE) )
-IMAGE_ARGS = policy=$(POLICY) $(TIMEOUT_ARG)$(SCRIPT_ARG)$(APPEND)$(if $(SCENARIO), -- $(SCENARIO))
+IMAGE_ARGS = policy=$(POLICY) $(TIMEOUT_ARG)$(CONSOLE_WORD)$(SCRIPT_ARG)$(APPEND)$(if $(SCENARIO), -- $(SCENARIO))
+# The one way every target boots: scripts/qemu.sh with this environment.
 RUN = QEMU="$(QEMU)" IMAGE=$(BOOT_IMAGE) SMP=$(SMP) EL=$(EL) MEMORY=$(MEMORY) \
 	IMAGE_ARGS="$(IMAGE_ARGS)" QEMUFLAGS="$(GDB_STUB) $(QEMUFLAGS)" scripts/qemu.sh
 # make turns any failing recipe into its own status 2; the image's status
 # is printed on the way out.
 REPORT_STATUS = || { status=$$?; echo "image exit status $$status" >&2; exit $$status; }
-RUN_CONSOLE = QEMU="$(QEMU)" IMAGE=$(IMAGE) SMP=$(SMP) EL=$(EL) MEMORY=$(MEMORY) \
-	IMAGE_ARGS="policy=$(POLICY) console $(TIMEOUT_ARG)$(SCRIPT_ARG)$(APPEND)$(if $(SCENARIO), -- $(SCENARIO))" QEMUFLAGS="$(QEMUFLAGS)" scripts/qemu.sh
 
 .PHONY: all run console stress debug bench test deps clean
 
@@ -106,11 +105,11 @@ all: $(IMAGE)
 deps:
 	@scripts/install-deps.sh
 
-$(BUILD)/kernel.o: $(CORE_SOURCES) $(KERNEL_SOURCES) $(BRIDGING_HEADER) Sources/Kernel/Arch/BootLayout.h Makefile
+$(BUILD)/kernel.o: $(CORE_SOURCES) $(KERNEL_SOURCES) $(BRIDGING_HEADER) Sources/Kernel/Arch/AssemblyLayout.h Makefile
 	@mkdir -p $(BUILD)
 	$(SWIFTC) $(SWIFT_FLAGS) -c $(CORE_SOURCES) $(KERNEL_SOURCES) -o $@
 
-$(BUILD)/%.o: boot/%.S Sources/Kernel/Arch/BootLayout.h Makefile
+$(BUILD)/%.o: boot/%.S Sources/Kernel/Arch/AssemblyLayout.h Makefile
 	@mkdir -p $(BUILD)
 	$(CLANG) $(C_FLAGS) -c $< -o $@
 
@@ -132,15 +131,18 @@ $(BUILD)/image-low.elf: $(OBJECTS) linker/image.ld
 run: deps $(BOOT_IMAGE)
 	@QEMU_PRINT=1 $(RUN) $(REPORT_STATUS)
 
-console: deps $(IMAGE)
-	@$(RUN_CONSOLE) $(REPORT_STATUS)
+console: deps $(BOOT_IMAGE)
+	@$(RUN) $(REPORT_STATUS)
+
+console: CONSOLE_WORD := console 
 
 # A long stress run: 20,000 random events at -smp 20 unless told otherwise,
 # with text streaming into the UART all along.
-stress: deps $(IMAGE)
-	@yes 'uart traffic during the stress run' | QEMU_PRINT=1 QEMU="$(QEMU)" IMAGE=$(IMAGE) SMP=$(if $(filter command line,$(origin SMP)),$(SMP),20) EL=$(EL) MEMORY=$(MEMORY) \
-		IMAGE_ARGS="policy=$(POLICY) $(TIMEOUT_ARG)-- stress $(SEED) $(EVENTS); exit 0" QEMUFLAGS="$(QEMUFLAGS)" scripts/qemu.sh \
-		$(REPORT_STATUS)
+stress: deps $(BOOT_IMAGE)
+	@yes 'uart traffic during the stress run' | QEMU_PRINT=1 $(RUN) $(REPORT_STATUS)
+
+stress: SMP := 20
+stress: SCENARIO := stress $(SEED) $(EVENTS); exit 0
 
 # QEMU waits for gdb before the first instruction; the image's symbols are in
 # the ELF. Breakpoints on C names work as they are: interrupt_migration_rebalance

@@ -4,7 +4,7 @@
  * The boot CPU enters at _start (QEMU's -kernel jumps to the ELF entry with
  * the MMU off); secondary CPUs enter at secondary_entry through PSCI CPU_ON
  * with x0 = the context id, the address of their `struct cpu_start_block`
- * (Sources/Kernel/Arch/BootLayout.h).
+ * (Sources/Kernel/Arch/AssemblyLayout.h).
  *
  * No compiled code runs with the MMU off. With the MMU off every data
  * access is Device-nGnRnE (Arm ARM D8.2.11), where unaligned accesses fault
@@ -12,7 +12,7 @@
  * this stub, in assembly, turns the MMU and caches on first:
  *   - the boot CPU under an early identity map it builds here: the 1 GiB
  *     blocks holding the image and the device tree, as Normal memory with
- *     exactly the descriptor bits the final map gives RAM (BootLayout.h);
+ *     exactly the descriptor bits the final map gives RAM (AssemblyLayout.h);
  *     the kernel later switches TTBR0_EL1 to the map the device tree
  *     describes, which translates those blocks identically;
  *   - a secondary CPU directly under the final map, whose table address the
@@ -25,7 +25,7 @@
  * The image runs at EL1: on a machine with virtualization=on the CPUs start
  * at EL2 and drop here (leave_el2_if_there).
  */
-#include "BootLayout.h"
+#include "AssemblyLayout.h"
 
     .section .text.boot, "ax"
     .global _start
@@ -145,7 +145,7 @@ invalidate_data_cache_range:
 
 /*
  * mmu_enable(x0 = level-1 table): MAIR, TCR (IPS from PARange), TTBR0, then
- * SCTLR with M, C and I (BootLayout.h). The TLB is invalidated first: a CPU
+ * SCTLR with M, C and I (AssemblyLayout.h). The TLB is invalidated first: a CPU
  * coming back after CPU_OFF must not use entries from its previous life.
  * The instruction cache is invalidated after, as its contents are
  * unknown until the first enable (Arm ARM D7.4.8).

@@ -4,7 +4,8 @@
  *
  * Every entry saves the complete interrupted context — x0-x30, ELR, SPSR and
  * the FP/SIMD state, since Swift code uses q registers — in an
- * `ExceptionFrame` on the current stack, then calls Swift:
+ * `struct exception_frame` (AssemblyLayout.h) on the current stack, then
+ * calls Swift:
  *   - IRQ from the current EL (SPx): kernel_irq_entry(frame); then restore
  *     and eret. Interrupts stay masked (PSTATE.I set by the exception) for
  *     the whole handler, so IRQs never nest.
@@ -13,11 +14,11 @@
  *     returns.
  */
 
-/* Frame: x0-x30, ELR, SPSR, pad (272 bytes); q0-q31 (512); FPSR, FPCR (16);
- * 16 bytes where the vector slot first pushed x0/x1. Matches ExceptionFrame. */
-#define FRAME_SIZE      816
-#define FRAME_Q_OFFSET  272
-#define FRAME_FP_STATUS 784
+/* The frame's layout: struct exception_frame in AssemblyLayout.h. */
+#include "AssemblyLayout.h"
+#define FRAME_SIZE      EXCEPTION_FRAME_SIZE
+#define FRAME_Q_OFFSET  EXCEPTION_FRAME_Q
+#define FRAME_FP_STATUS EXCEPTION_FRAME_FP_STATUS
 
     .macro save_frame
     sub     sp, sp, #(FRAME_SIZE - 16)
@@ -37,8 +38,9 @@
     stp     x28, x29, [sp, #16 * 14]
     mrs     x21, elr_el1
     mrs     x22, spsr_el1
-    stp     x30, x21, [sp, #16 * 15]
-    str     x22, [sp, #16 * 16]
+    str     x30, [sp, #8 * 30]
+    str     x21, [sp, #EXCEPTION_FRAME_ELR]
+    str     x22, [sp, #EXCEPTION_FRAME_SPSR]
     add     x21, sp, #FRAME_Q_OFFSET
     stp     q0, q1, [x21, #32 * 0]
     stp     q2, q3, [x21, #32 * 1]
@@ -60,7 +62,7 @@
     mrs     x23, fpcr
     add     x21, sp, #FRAME_FP_STATUS
     stp     x22, x23, [x21]
-    add     x21, sp, #(FRAME_SIZE - 16)
+    add     x21, sp, #EXCEPTION_FRAME_SLOT_PUSH
     ldp     x2, x3, [x21]               /* the x0, x1 the slot pushed */
     stp     x2, x3, [sp, #16 * 0]
     .endm
@@ -87,8 +89,9 @@
     ldp     q26, q27, [x21, #32 * 13]
     ldp     q28, q29, [x21, #32 * 14]
     ldp     q30, q31, [x21, #32 * 15]
-    ldp     x30, x21, [sp, #16 * 15]
-    ldr     x22, [sp, #16 * 16]
+    ldr     x30, [sp, #8 * 30]
+    ldr     x21, [sp, #EXCEPTION_FRAME_ELR]
+    ldr     x22, [sp, #EXCEPTION_FRAME_SPSR]
     msr     elr_el1, x21
     msr     spsr_el1, x22
     ldp     x0, x1, [sp, #16 * 0]
@@ -130,7 +133,7 @@ exception_vectors:
     .section .text
 vector_common:
     save_frame
-    mov     x1, sp                      /* x1 = ExceptionFrame */
+    mov     x1, sp                      /* x1 = struct exception_frame */
     cmp     x0, #5                      /* IRQ, current EL, SPx */
     b.ne    1f
     mov     x0, x1

@@ -157,12 +157,9 @@ final class GICCodecTests: XCTestCase {
         }
     }
 
-    /// A simulated redistributor region: GICR_TYPER values by address, and a
-    /// log of the addresses read.
-    private final class SimulatedRedistributors {
-        var typers: [UInt64: UInt64] = [:]
-        var reads: [UInt64] = []
-
+    /// Simulated redistributor regions: `GICR_TYPER` values by address, and
+    /// a log of the addresses read.
+    private final class SimulatedRedistributors: SimulatedAddressSpace {
         /// Adds frames back to back from `base`; `Last` on the final one when
         /// `markLast`. Returns the RD_base of each frame.
         @discardableResult
@@ -175,20 +172,11 @@ final class GICCodecTests: XCTestCase {
                 var typer = affinityValue << 32 | (firstProcessorNumber + UInt64(index)) << 8 | 0x1
                 if virtualLPIs { typer |= 0x2 }
                 if markLast && index == affinities.count - 1 { typer |= 1 << 4 }
-                typers[frame + UInt64(RedistributorRegister.GICR_TYPER)] = typer
+                store(RedistributorType(rawValue: typer), in: RedistributorRegister.GICR_TYPER, ofFrameAt: frame)
                 bases.append(frame)
                 frame += virtualLPIs ? 0x4_0000 : 0x2_0000
             }
             return bases
-        }
-
-        func read(_ address: UInt64, file: StaticString = #filePath, line: UInt = #line) -> UInt64 {
-            reads.append(address)
-            guard let value = typers[address] else {
-                XCTFail("read of unmapped address 0x\(String(address, radix: 16))", file: file, line: line)
-                return 0
-            }
-            return value
         }
     }
 
@@ -202,7 +190,7 @@ final class GICCodecTests: XCTestCase {
 
         for (index, affinity) in affinities.enumerated() {
             gic.reads = []
-            let found = RedistributorType.findFrame(for: MPIDRAffinity(mpidr: affinity), in: region) { gic.read($0) }
+            let found = RedistributorType.findFrame(for: MPIDRAffinity(mpidr: affinity), in: region) { gic.frame(at: $0) }
             XCTAssertEqual(found, frames[index], "affinity 0x\(String(affinity, radix: 16))")
             XCTAssertEqual(found, base + UInt64(index) * 0x2_0000, "frame \(index) is 0x20000 after the previous")
             XCTAssertEqual(gic.reads.count, index + 1, "walk stops at the match")
@@ -210,7 +198,7 @@ final class GICCodecTests: XCTestCase {
 
         // An affinity that is not there: the walk reads all 20 frames, stops at Last.
         gic.reads = []
-        let missing = RedistributorType.findFrame(for: MPIDRAffinity(mpidr: 0x104), in: region) { gic.read($0) }
+        let missing = RedistributorType.findFrame(for: MPIDRAffinity(mpidr: 0x104), in: region) { gic.frame(at: $0) }
         XCTAssertNil(missing)
         XCTAssertEqual(gic.reads.count, 20)
         XCTAssertEqual(gic.reads.last, frames[19] + 8, "reads GICR_TYPER at RD_base + 0x8")
@@ -223,14 +211,14 @@ final class GICCodecTests: XCTestCase {
         gic.addRegion(base: base, affinities: [0, 1, 2, 3, 4, 5], markLast: false)
         let region = RedistributorRegion(base: base, size: 4 * 0x2_0000)
 
-        XCTAssertEqual(RedistributorType.findFrame(for: MPIDRAffinity(mpidr: 3), in: region) { gic.read($0) }, base + 3 * 0x2_0000)
+        XCTAssertEqual(RedistributorType.findFrame(for: MPIDRAffinity(mpidr: 3), in: region) { gic.frame(at: $0) }, base + 3 * 0x2_0000)
         gic.reads = []
-        XCTAssertNil(RedistributorType.findFrame(for: MPIDRAffinity(mpidr: 4), in: region) { gic.read($0) }, "frame 4 lies outside the region")
+        XCTAssertNil(RedistributorType.findFrame(for: MPIDRAffinity(mpidr: 4), in: region) { gic.frame(at: $0) }, "frame 4 lies outside the region")
         XCTAssertEqual(gic.reads.count, 4)
 
         // A region too small for even one frame reads nothing.
         gic.reads = []
-        XCTAssertNil(RedistributorType.findFrame(for: MPIDRAffinity(mpidr: 0), in: RedistributorRegion(base: base, size: 0x1_0000)) { gic.read($0) })
+        XCTAssertNil(RedistributorType.findFrame(for: MPIDRAffinity(mpidr: 0), in: RedistributorRegion(base: base, size: 0x1_0000)) { gic.frame(at: $0) })
         XCTAssertTrue(gic.reads.isEmpty)
     }
 
@@ -241,7 +229,7 @@ final class GICCodecTests: XCTestCase {
         let frames = gic.addRegion(base: base, affinities: [0, 1, 2, 3], virtualLPIs: true)
         let region = RedistributorRegion(base: base, size: 4 * 0x4_0000)
         XCTAssertEqual(frames[3], base + 3 * 0x4_0000)
-        XCTAssertEqual(RedistributorType.findFrame(for: MPIDRAffinity(mpidr: 3), in: region) { gic.read($0) }, frames[3])
+        XCTAssertEqual(RedistributorType.findFrame(for: MPIDRAffinity(mpidr: 3), in: region) { gic.frame(at: $0) }, frames[3])
     }
 
     func testFindFrameTwoRegions() {
@@ -263,69 +251,119 @@ final class GICCodecTests: XCTestCase {
             (0x4, nil, "in neither region"),
         ]
         for (affinity, frame, comment) in cases {
-            let found = RedistributorType.findFrame(for: MPIDRAffinity(mpidr: affinity), in: regions) { gic.read($0) }
+            let found = RedistributorType.findFrame(for: MPIDRAffinity(mpidr: affinity), in: regions) { gic.frame(at: $0) }
             XCTAssertEqual(found, frame, comment)
         }
         // The second region alone does not contain the first region's CPUs.
-        XCTAssertNil(RedistributorType.findFrame(for: MPIDRAffinity(mpidr: 0x2), in: regions[1]) { gic.read($0) })
+        XCTAssertNil(RedistributorType.findFrame(for: MPIDRAffinity(mpidr: 0x2), in: regions[1]) { gic.frame(at: $0) })
     }
 
     // MARK: - Register layout
 
     func testDistributorOffsetsMatchTheSpecification() {
-        let cases: [(offset: Int, expected: Int, name: String)] = [
-            (DistributorRegister.GICD_CTLR, 0x0000, "GICD_CTLR"),
-            (DistributorRegister.GICD_TYPER, 0x0004, "GICD_TYPER"),
-            (DistributorRegister.GICD_IIDR, 0x0008, "GICD_IIDR"),
-            (DistributorRegister.GICD_IGROUPR, 0x0080, "GICD_IGROUPR"),
-            (DistributorRegister.GICD_ISENABLER, 0x0100, "GICD_ISENABLER"),
-            (DistributorRegister.GICD_ICENABLER, 0x0180, "GICD_ICENABLER"),
-            (DistributorRegister.GICD_ISPENDR, 0x0200, "GICD_ISPENDR"),
-            (DistributorRegister.GICD_ICPENDR, 0x0280, "GICD_ICPENDR"),
-            (DistributorRegister.GICD_ISACTIVER, 0x0300, "GICD_ISACTIVER"),
-            (DistributorRegister.GICD_ICACTIVER, 0x0380, "GICD_ICACTIVER"),
-            (DistributorRegister.GICD_IPRIORITYR, 0x0400, "GICD_IPRIORITYR"),
-            (DistributorRegister.GICD_ICFGR, 0x0C00, "GICD_ICFGR"),
-            (DistributorRegister.GICD_IGRPMODR, 0x0D00, "GICD_IGRPMODR"),
-            (DistributorRegister.GICD_IGROUPRnE, 0x1000, "GICD_IGROUPRnE"),
-            (DistributorRegister.GICD_ISENABLERnE, 0x1200, "GICD_ISENABLERnE"),
-            (DistributorRegister.GICD_ICENABLERnE, 0x1400, "GICD_ICENABLERnE"),
-            (DistributorRegister.GICD_ISPENDRnE, 0x1600, "GICD_ISPENDRnE"),
-            (DistributorRegister.GICD_ICPENDRnE, 0x1800, "GICD_ICPENDRnE"),
-            (DistributorRegister.GICD_ISACTIVERnE, 0x1A00, "GICD_ISACTIVERnE"),
-            (DistributorRegister.GICD_ICACTIVERnE, 0x1C00, "GICD_ICACTIVERnE"),
-            (DistributorRegister.GICD_IPRIORITYRnE, 0x2000, "GICD_IPRIORITYRnE"),
-            (DistributorRegister.GICD_ICFGRnE, 0x3000, "GICD_ICFGRnE"),
-            (DistributorRegister.GICD_IGRPMODRnE, 0x3400, "GICD_IGRPMODRnE"),
-            (DistributorRegister.GICD_IROUTER, 0x6000, "GICD_IROUTER"),
-            (DistributorRegister.GICD_IROUTERnE, 0x8000, "GICD_IROUTERnE"),
-            (DistributorRegister.GICD_PIDR2, 0xFFE8, "GICD_PIDR2"),
+        let registers: [(offset: Int, size: Int, expected: Int, name: String)] = [
+            (DistributorRegister.GICD_CTLR.offset, Register<DistributorControl>.size, 0x0000, "GICD_CTLR"),
+            (DistributorRegister.GICD_TYPER.offset, Register<DistributorType>.size, 0x0004, "GICD_TYPER"),
+            (DistributorRegister.GICD_IIDR.offset, Register<UInt32>.size, 0x0008, "GICD_IIDR"),
+            (DistributorRegister.GICD_PIDR2.offset, Register<PeripheralID2>.size, 0xFFE8, "GICD_PIDR2"),
         ]
-        for (offset, expected, name) in cases {
+        for (offset, size, expected, name) in registers {
             XCTAssertEqual(offset, expected, name)
+            XCTAssertEqual(size, 4, "\(name) is 32 bits wide")
             XCTAssertLessThan(offset, DistributorRegister.frameSize, "\(name) inside the 64 KiB frame")
         }
+        // Register 0, the last register n, and the spec's bounds of each array.
+        let arrays: [(array: RegisterArray<UInt32>, expected: Int, last: Int, name: String)] = [
+            (DistributorRegister.GICD_IGROUPR, 0x0080, 0x00FC, "GICD_IGROUPR<n>, n = 0-31"),
+            (DistributorRegister.GICD_ISENABLER, 0x0100, 0x017C, "GICD_ISENABLER<n>"),
+            (DistributorRegister.GICD_ICENABLER, 0x0180, 0x01FC, "GICD_ICENABLER<n>"),
+            (DistributorRegister.GICD_ISPENDR, 0x0200, 0x027C, "GICD_ISPENDR<n>"),
+            (DistributorRegister.GICD_ICPENDR, 0x0280, 0x02FC, "GICD_ICPENDR<n>"),
+            (DistributorRegister.GICD_ISACTIVER, 0x0300, 0x037C, "GICD_ISACTIVER<n>"),
+            (DistributorRegister.GICD_ICACTIVER, 0x0380, 0x03FC, "GICD_ICACTIVER<n>"),
+            (DistributorRegister.GICD_IPRIORITYR, 0x0400, 0x07F8, "GICD_IPRIORITYR<n>, n = 0-254"),
+            (DistributorRegister.GICD_ICFGR, 0x0C00, 0x0CFC, "GICD_ICFGR<n>, n = 0-63"),
+            (DistributorRegister.GICD_IGRPMODR, 0x0D00, 0x0D7C, "GICD_IGRPMODR<n>"),
+            (DistributorRegister.GICD_IGROUPRnE, 0x1000, 0x107C, "GICD_IGROUPR<n>E, n = 0-31"),
+            (DistributorRegister.GICD_ISENABLERnE, 0x1200, 0x127C, "GICD_ISENABLER<n>E"),
+            (DistributorRegister.GICD_ICENABLERnE, 0x1400, 0x147C, "GICD_ICENABLER<n>E"),
+            (DistributorRegister.GICD_ISPENDRnE, 0x1600, 0x167C, "GICD_ISPENDR<n>E"),
+            (DistributorRegister.GICD_ICPENDRnE, 0x1800, 0x187C, "GICD_ICPENDR<n>E"),
+            (DistributorRegister.GICD_ISACTIVERnE, 0x1A00, 0x1A7C, "GICD_ISACTIVER<n>E"),
+            (DistributorRegister.GICD_ICACTIVERnE, 0x1C00, 0x1C7C, "GICD_ICACTIVER<n>E"),
+            (DistributorRegister.GICD_IPRIORITYRnE, 0x2000, 0x23FC, "GICD_IPRIORITYR<n>E, n = 0-255"),
+            (DistributorRegister.GICD_ICFGRnE, 0x3000, 0x30FC, "GICD_ICFGR<n>E, n = 0-63"),
+            (DistributorRegister.GICD_IGRPMODRnE, 0x3400, 0x347C, "GICD_IGRPMODR<n>E"),
+        ]
+        for (array, expected, last, name) in arrays {
+            XCTAssertEqual(array.offset, expected, name)
+            XCTAssertEqual(array[array.count - 1].offset, last, name)
+            XCTAssertLessThan(array.end, DistributorRegister.frameSize, name)
+        }
+        // The routing registers are 64 bits wide, one per INTID.
+        XCTAssertEqual(Register<RoutingTarget>.size, 8)
+        XCTAssertEqual(DistributorRegister.GICD_IROUTER[32].offset, 0x6100, "GICD_IROUTER<32>, the first SPI's")
+        XCTAssertEqual(DistributorRegister.GICD_IROUTER[1019].offset, 0x7FD8, "GICD_IROUTER<1019>")
+        XCTAssertEqual(DistributorRegister.GICD_IROUTERnE[0].offset, 0x8000, "GICD_IROUTER<0>E")
+        XCTAssertEqual(DistributorRegister.GICD_IROUTERnE[1023].offset, 0x9FF8, "GICD_IROUTER<1023>E")
     }
 
     func testDistributorArraysDoNotOverlap() {
-        // Each array's last register ends before the next array starts.
-        // Bit arrays: 1024 INTIDs (or 1024 eSPIs) / 32 per word = 0x80 bytes.
-        for register in BitPerInterruptRegister.allCases {
-            let lastSPIWord = DistributorRegister.bitRegister(base: register, for: InterruptID(1019)).offset
-            XCTAssertLessThan(lastSPIWord, register.spiBase + 0x80, "\(register) SPI array is 0x80 bytes")
-            let lastESPIWord = DistributorRegister.bitRegister(base: register, for: InterruptID(5119)).offset
-            XCTAssertEqual(lastESPIWord, register.extendedSPIBase + 0x7C, "\(register) eSPI array is 0x80 bytes")
+        // Sorted by offset, each array ends where the next may start, and
+        // the last ends before GICD_PIDR2.
+        var arrays: [(offset: Int, end: Int)] = BitPerInterruptRegister.allCases.flatMap { register in
+            [(register.spis.offset, register.spis.end), (register.extendedSPIs.offset, register.extendedSPIs.end)]
         }
-        XCTAssertLessThan(DistributorRegister.priorityOffset(for: InterruptID(1019)), 0x0800, "GICD_IPRIORITYR ends before GICD_ITARGETSR at 0x0800")
-        XCTAssertLessThan(DistributorRegister.configurationRegister(for: InterruptID(1019)).offset, DistributorRegister.GICD_IGRPMODR)
-        XCTAssertLessThan(DistributorRegister.priorityOffset(for: InterruptID(5119)), DistributorRegister.GICD_ICFGRnE)
-        XCTAssertLessThan(DistributorRegister.configurationRegister(for: InterruptID(5119)).offset, DistributorRegister.GICD_IGRPMODRnE)
-        XCTAssertLessThanOrEqual(DistributorRegister.routerOffset(for: InterruptID(1019)) + 8, DistributorRegister.GICD_IROUTERnE)
-        XCTAssertLessThan(DistributorRegister.routerOffset(for: InterruptID(5119)) + 8, DistributorRegister.GICD_PIDR2)
+        for array in [DistributorRegister.GICD_IPRIORITYR, DistributorRegister.GICD_ICFGR,
+                      DistributorRegister.GICD_IPRIORITYRnE, DistributorRegister.GICD_ICFGRnE] {
+            arrays.append((array.offset, array.end))
+        }
+        arrays.append((DistributorRegister.GICD_IROUTER.offset, DistributorRegister.GICD_IROUTER.end))
+        arrays.append((DistributorRegister.GICD_IROUTERnE.offset, DistributorRegister.GICD_IROUTERnE.end))
+        arrays.sort { $0.offset < $1.offset }
+        for (array, next) in zip(arrays, arrays.dropFirst()) {
+            XCTAssertLessThanOrEqual(array.end, next.offset, "array at 0x\(String(array.offset, radix: 16)) overlaps the next")
+        }
+        XCTAssertLessThan(arrays.last!.end, DistributorRegister.GICD_PIDR2.offset)
+        XCTAssertLessThanOrEqual(DistributorRegister.GICD_IPRIORITYR.end, 0x0800, "GICD_IPRIORITYR ends before GICD_ITARGETSR at 0x0800")
+        // Every SPI and every extended SPI has its field in its arrays.
+        for register in BitPerInterruptRegister.allCases {
+            XCTAssertTrue(register.spis.covers(InterruptID(1019)), "\(register)")
+            XCTAssertTrue(register.extendedSPIs.covers(InterruptID(5119)), "\(register)")
+            XCTAssertFalse(register.extendedSPIs.covers(InterruptID(1019)), "\(register): SPIs are not in the nE array")
+        }
+    }
+
+    func testRegisterArrayIndexAndField() {
+        // Register n, INTID -> n, and the field's place, for each kind of array.
+        let cases: [(array: RegisterArray<UInt32>, id: UInt32, index: Int, shift: Int, mask: UInt32, comment: String)] = [
+            (DistributorRegister.GICD_ISENABLER, 33, 1, 1, 0x2, "one bit per INTID: 33 is n = 1, bit 1"),
+            (DistributorRegister.GICD_ICFGR, 33, 2, 2, 0xC, "two bits: 33 is n = 2, bits 3:2"),
+            (DistributorRegister.GICD_IPRIORITYR, 33, 8, 8, 0xFF00, "a byte: 33 is n = 8, bits 15:8"),
+            (DistributorRegister.GICD_ISPENDRnE, 4096, 0, 0, 0x1, "nE arrays count from INTID 4096"),
+            (DistributorRegister.GICD_ICFGRnE, 4127, 1, 30, 0xC000_0000, "eSPI 31: n = 1, bits 31:30"),
+            (RedistributorRegister.GICR_IPRIORITYR, 31, 7, 24, 0xFF00_0000, "GICR_IPRIORITYR<7>, the last PPI's byte"),
+        ]
+        for (array, id, index, shift, mask, comment) in cases {
+            let interrupt = InterruptID(id)
+            XCTAssertEqual(array.index(for: interrupt), index, comment)
+            let field = array.field(for: interrupt)
+            XCTAssertEqual(field.register, array[index], comment)
+            XCTAssertEqual(field.shift, shift, comment)
+            XCTAssertEqual(field.mask, mask, comment)
+        }
+        let config = DistributorRegister.GICD_ICFGR.field(for: InterruptID(33))
+        XCTAssertEqual(config.placing(0b10), 0b1000, "edge-triggered bit of INTID 33")
+        XCTAssertEqual(config.placing(0b111), 0b1100, "a value wider than the field is cut to it")
+        let router = DistributorRegister.GICD_IROUTER.field(for: InterruptID(40))
+        XCTAssertEqual(router.mask, ~0, "a whole 64-bit register per INTID")
+        XCTAssertEqual(router.shift, 0)
+        XCTAssertEqual(DistributorRegister.GICD_IROUTER.interruptsPerRegister, 1)
+        XCTAssertEqual(DistributorRegister.GICD_IPRIORITYR.interruptsPerRegister, 4)
     }
 
     func testBitRegisterOffsetsAndBits() {
-        let cases: [(register: BitPerInterruptRegister, id: UInt32, offset: Int, bit: UInt32, comment: String)] = [
+        let cases: [(register: BitPerInterruptRegister, id: UInt32, offset: Int, bit: Int, comment: String)] = [
             (.GICD_ISENABLER, 32, 0x0104, 0, "first SPI: second word, bit 0"),
             (.GICD_ISENABLER, 33, 0x0104, 1, "PL011 on QEMU virt"),
             (.GICD_ISENABLER, 63, 0x0104, 31, "last bit of the second word"),
@@ -340,14 +378,17 @@ final class GICCodecTests: XCTestCase {
             (.GICD_ISACTIVER, 100, 0x030C, 4, "SPI 100: word 3, bit 4"),
         ]
         for (register, id, offset, bit, comment) in cases {
-            let location = DistributorRegister.bitRegister(base: register, for: InterruptID(id))
-            XCTAssertEqual(location.offset, offset, comment)
-            XCTAssertEqual(location.bit, bit, comment)
+            let location = DistributorRegister.bitRegister(register, for: InterruptID(id))
+            XCTAssertEqual(location.register.offset, offset, comment)
+            XCTAssertEqual(location.shift, bit, comment)
+            XCTAssertEqual(location.mask, 1 << UInt32(bit), comment)
         }
     }
 
     func testPriorityConfigurationAndRouterOffsets() {
-        let cases: [(id: UInt32, priority: Int, configuration: Int, shift: UInt32, router: Int, comment: String)] = [
+        // The priority byte of INTID n is at byte 0x400 + n: word n & ~3,
+        // shift 8 × (n % 4).
+        let cases: [(id: UInt32, priorityByte: Int, configuration: Int, shift: Int, router: Int, comment: String)] = [
             (32, 0x0420, 0x0C08, 0, 0x6100, "first SPI"),
             (33, 0x0421, 0x0C08, 2, 0x6108, "PL011: IROUTER32+1"),
             (255, 0x04FF, 0x0C3C, 30, 0x67F8, "QEMU's last SPI"),
@@ -356,55 +397,68 @@ final class GICCodecTests: XCTestCase {
             (4113, 0x2011, 0x3004, 2, 0x8088, "eSPI 17: second ICFGRnE word"),
             (5119, 0x23FF, 0x30FC, 30, 0x9FF8, "last eSPI"),
         ]
-        for (id, priority, configuration, shift, router, comment) in cases {
+        for (id, priorityByte, configuration, shift, router, comment) in cases {
             let interrupt = InterruptID(id)
-            XCTAssertEqual(DistributorRegister.priorityOffset(for: interrupt), priority, comment)
+            let priority = DistributorRegister.priorityRegister(for: interrupt)
+            XCTAssertEqual(priority.register.offset + priority.shift / 8, priorityByte, comment)
+            XCTAssertEqual(priority.register.offset % 4, 0, comment)
             let config = DistributorRegister.configurationRegister(for: interrupt)
-            XCTAssertEqual(config.offset, configuration, comment)
+            XCTAssertEqual(config.register.offset, configuration, comment)
             XCTAssertEqual(config.shift, shift, comment)
-            XCTAssertEqual(DistributorRegister.routerOffset(for: interrupt), router, comment)
+            XCTAssertEqual(DistributorRegister.routerRegister(for: interrupt).offset, router, comment)
         }
     }
 
     func testControlAndWakeBits() {
-        XCTAssertEqual(DistributorControl.RWP, 0x8000_0000, "GICD_CTLR.RWP bit 31")
-        XCTAssertEqual(DistributorControl.DS, 0x40, "GICD_CTLR.DS bit 6")
-        XCTAssertEqual(DistributorControl.ARE, 0x10, "GICD_CTLR.ARE bit 4")
+        XCTAssertEqual(DistributorControl.RWP.rawValue, 0x8000_0000, "GICD_CTLR.RWP bit 31")
+        XCTAssertEqual(DistributorControl.DS.rawValue, 0x40, "GICD_CTLR.DS bit 6")
+        XCTAssertEqual(DistributorControl.ARE.rawValue, 0x10, "GICD_CTLR.ARE bit 4")
         XCTAssertEqual(DistributorControl.ARE_NS, DistributorControl.ARE, "same bit in the Non-secure view")
-        XCTAssertEqual(DistributorControl.EnableGrp1, 0x2, "GICD_CTLR.EnableGrp1 bit 1")
+        XCTAssertEqual(DistributorControl.EnableGrp1.rawValue, 0x2, "GICD_CTLR.EnableGrp1 bit 1")
         XCTAssertEqual(DistributorControl.EnableGrp1A, DistributorControl.EnableGrp1)
         XCTAssertEqual(DistributorControl.EnableGrp1NS, DistributorControl.EnableGrp1)
-        XCTAssertEqual(DistributorControl.EnableGrp0, 0x1, "GICD_CTLR.EnableGrp0 bit 0")
-        XCTAssertEqual(RedistributorControl.RWP, 0x8, "GICR_CTLR.RWP bit 3")
-        XCTAssertEqual(RedistributorWake.ProcessorSleep, 0x2, "GICR_WAKER.ProcessorSleep bit 1")
-        XCTAssertEqual(RedistributorWake.ChildrenAsleep, 0x4, "GICR_WAKER.ChildrenAsleep bit 2")
+        XCTAssertEqual(DistributorControl.EnableGrp0.rawValue, 0x1, "GICD_CTLR.EnableGrp0 bit 0")
+        XCTAssertEqual(RedistributorControl.RWP.rawValue, 0x8, "GICR_CTLR.RWP bit 3")
+        XCTAssertEqual(RedistributorControl.EnableLPIs.rawValue, 0x1, "GICR_CTLR.EnableLPIs bit 0")
+        XCTAssertEqual(RedistributorWake.ProcessorSleep.rawValue, 0x2, "GICR_WAKER.ProcessorSleep bit 1")
+        XCTAssertEqual(RedistributorWake.ChildrenAsleep.rawValue, 0x4, "GICR_WAKER.ChildrenAsleep bit 2")
+        // QEMU virt's GICD_CTLR from reset (DS | ARE) decodes to the named bits.
+        XCTAssertEqual(DistributorControl(rawValue: 0x50), [.DS, .ARE])
     }
 
     func testRedistributorOffsetsMatchTheSpecification() {
-        let cases: [(offset: Int, expected: Int, name: String)] = [
-            (RedistributorRegister.GICR_CTLR, 0x0000, "GICR_CTLR"),
-            (RedistributorRegister.GICR_IIDR, 0x0004, "GICR_IIDR"),
-            (RedistributorRegister.GICR_TYPER, 0x0008, "GICR_TYPER"),
-            (RedistributorRegister.GICR_WAKER, 0x0014, "GICR_WAKER"),
-            (RedistributorRegister.GICR_IGROUPR0, 0x0080, "GICR_IGROUPR0"),
-            (RedistributorRegister.GICR_ISENABLER0, 0x0100, "GICR_ISENABLER0"),
-            (RedistributorRegister.GICR_ICENABLER0, 0x0180, "GICR_ICENABLER0"),
-            (RedistributorRegister.GICR_ISPENDR0, 0x0200, "GICR_ISPENDR0"),
-            (RedistributorRegister.GICR_ICPENDR0, 0x0280, "GICR_ICPENDR0"),
-            (RedistributorRegister.GICR_ISACTIVER0, 0x0300, "GICR_ISACTIVER0"),
-            (RedistributorRegister.GICR_ICACTIVER0, 0x0380, "GICR_ICACTIVER0"),
-            (RedistributorRegister.GICR_IPRIORITYR, 0x0400, "GICR_IPRIORITYR"),
-            (RedistributorRegister.GICR_ICFGR0, 0x0C00, "GICR_ICFGR0"),
-            (RedistributorRegister.GICR_ICFGR1, 0x0C04, "GICR_ICFGR1"),
-            (RedistributorRegister.GICR_IGRPMODR0, 0x0D00, "GICR_IGRPMODR0"),
+        // The SGI_base registers are declared from RD_base: 0x10000 + the
+        // offset the specification gives from SGI_base.
+        let cases: [(offset: Int, size: Int, expected: Int, name: String)] = [
+            (RedistributorRegister.GICR_CTLR.offset, Register<RedistributorControl>.size, 0x0000, "GICR_CTLR"),
+            (RedistributorRegister.GICR_IIDR.offset, Register<UInt32>.size, 0x0004, "GICR_IIDR"),
+            (RedistributorRegister.GICR_TYPER.offset, Register<RedistributorType>.size, 0x0008, "GICR_TYPER"),
+            (RedistributorRegister.GICR_WAKER.offset, Register<RedistributorWake>.size, 0x0014, "GICR_WAKER"),
+            (RedistributorRegister.GICR_PIDR2.offset, Register<PeripheralID2>.size, 0xFFE8, "GICR_PIDR2"),
+            (RedistributorRegister.GICR_IGROUPR0.offset, 4, 0x1_0080, "GICR_IGROUPR0"),
+            (RedistributorRegister.GICR_ISENABLER0.offset, 4, 0x1_0100, "GICR_ISENABLER0"),
+            (RedistributorRegister.GICR_ICENABLER0.offset, 4, 0x1_0180, "GICR_ICENABLER0"),
+            (RedistributorRegister.GICR_ISPENDR0.offset, 4, 0x1_0200, "GICR_ISPENDR0"),
+            (RedistributorRegister.GICR_ICPENDR0.offset, 4, 0x1_0280, "GICR_ICPENDR0"),
+            (RedistributorRegister.GICR_ISACTIVER0.offset, 4, 0x1_0300, "GICR_ISACTIVER0"),
+            (RedistributorRegister.GICR_ICACTIVER0.offset, 4, 0x1_0380, "GICR_ICACTIVER0"),
+            (RedistributorRegister.GICR_IPRIORITYR.offset, 4, 0x1_0400, "GICR_IPRIORITYR<0>"),
+            (RedistributorRegister.GICR_ICFGR0.offset, 4, 0x1_0C00, "GICR_ICFGR0"),
+            (RedistributorRegister.GICR_ICFGR1.offset, 4, 0x1_0C04, "GICR_ICFGR1"),
+            (RedistributorRegister.GICR_IGRPMODR0.offset, 4, 0x1_0D00, "GICR_IGRPMODR0"),
         ]
-        for (offset, expected, name) in cases {
+        for (offset, size, expected, name) in cases {
             XCTAssertEqual(offset, expected, name)
-            XCTAssertLessThan(offset, RedistributorRegister.frameSize, "\(name) inside one 64 KiB frame")
+            XCTAssertEqual(size, name == "GICR_TYPER" ? 8 : 4, "\(name) width")
+            XCTAssertLessThan(offset % RedistributorRegister.frameSize, RedistributorRegister.frameSize, name)
+            XCTAssertLessThan(offset, 2 * RedistributorRegister.frameSize, "\(name) inside RD_base or SGI_base")
         }
         XCTAssertEqual(RedistributorRegister.SGI_base, 0x1_0000, "the SGI_base frame directly follows RD_base")
-        // GICR_IPRIORITYR covers INTIDs 0-31 and ends before GICR_ICFGR0.
-        XCTAssertLessThan(RedistributorRegister.GICR_IPRIORITYR + 31, RedistributorRegister.GICR_ICFGR0)
+        // GICR_IPRIORITYR<0-7> covers INTIDs 0-31 and ends before GICR_ICFGR0.
+        XCTAssertEqual(RedistributorRegister.GICR_IPRIORITYR.count, 8)
+        XCTAssertTrue(RedistributorRegister.GICR_IPRIORITYR.covers(InterruptID(31)))
+        XCTAssertFalse(RedistributorRegister.GICR_IPRIORITYR.covers(InterruptID(32)))
+        XCTAssertLessThanOrEqual(RedistributorRegister.GICR_IPRIORITYR.end, RedistributorRegister.GICR_ICFGR0.offset)
         // A GICv3 redistributor is exactly its two frames.
         XCTAssertEqual(RedistributorType.gicv3FrameSize, UInt64(2 * RedistributorRegister.frameSize))
         XCTAssertEqual(RedistributorType.virtualLPIFrameSize, UInt64(4 * RedistributorRegister.frameSize))

@@ -35,28 +35,29 @@ final class GICInitialisationTests: XCTestCase {
     /// DS bit set the single-Security-state view is modelled (DS reads 1),
     /// without it the Non-secure view of a two-state GIC (bit 6 reads 0).
     private func distributor(
-        control: UInt32, affinityRouting: AffinityRoutingModel = .writable,
+        control: DistributorControl, affinityRouting: AffinityRoutingModel = .writable,
         pidr2: UInt32 = 0x3B, registerWriteStuck: Bool = false
     ) -> RecordingRegisterFile {
+        let controlRegister = DistributorRegister.GICD_CTLR
         let registers = RecordingRegisterFile([
-            DistributorRegister.GICD_CTLR: UInt64(control),
-            DistributorRegister.GICD_PIDR2: UInt64(pidr2),
+            controlRegister.offset: UInt64(control.rawValue),
+            DistributorRegister.GICD_PIDR2.offset: UInt64(pidr2),
         ])
-        let securityDisabled = control & DistributorControl.DS != 0
+        let securityDisabled = control.contains(.DS)
         registers.onWrite = { offset, value in
-            guard offset == DistributorRegister.GICD_CTLR else { return value }
-            let writable = DistributorControl.ARE | DistributorControl.EnableGrp1 | DistributorControl.EnableGrp0
-            var stored = UInt32(truncatingIfNeeded: value) & writable
-            if securityDisabled { stored |= DistributorControl.DS }
+            guard offset == controlRegister.offset else { return value }
+            var stored = DistributorControl(rawValue: UInt32(truncatingIfNeeded: value))
+                .intersection([.ARE, .EnableGrp1, .EnableGrp0])
+            if securityDisabled { stored.insert(.DS) }
             switch affinityRouting {
             case .writable: break
-            case .alwaysSet: stored |= DistributorControl.ARE
-            case .neverSet: stored &= ~DistributorControl.ARE
+            case .alwaysSet: stored.insert(.ARE)
+            case .neverSet: stored.remove(.ARE)
             }
-            return UInt64(stored)
+            return UInt64(stored.rawValue)
         }
         registers.onRead = { offset, value in
-            offset == DistributorRegister.GICD_CTLR && registerWriteStuck ? value | UInt64(DistributorControl.RWP) : value
+            offset == controlRegister.offset && registerWriteStuck ? value | UInt64(DistributorControl.RWP.rawValue) : value
         }
         return registers
     }
@@ -68,14 +69,15 @@ final class GICInitialisationTests: XCTestCase {
     }
 
     private func isRouter(_ offset: Int) -> Bool {
-        (DistributorRegister.GICD_IROUTER ..< DistributorRegister.GICD_IROUTER + 8 * 1024).contains(offset)
-            || (DistributorRegister.GICD_IROUTERnE ..< DistributorRegister.GICD_IROUTERnE + 8 * 1024).contains(offset)
+        (0x6000 ..< 0x8000).contains(offset) || (0x8000 ..< 0xA000).contains(offset)
     }
 
     /// The `GICD_CTLR` values written, in order.
-    private func controlWrites(_ registers: RecordingRegisterFile) -> [UInt32] {
+    private func controlWrites(_ registers: RecordingRegisterFile) -> [DistributorControl] {
         registers.log.compactMap { access in
-            if case let .write32(offset, value) = access, offset == DistributorRegister.GICD_CTLR { return value }
+            if case let .write32(offset, value) = access, offset == DistributorRegister.GICD_CTLR.offset {
+                return DistributorControl(rawValue: value)
+            }
             return nil
         }
     }
@@ -97,7 +99,7 @@ final class GICInitialisationTests: XCTestCase {
     ) -> [Int: UInt32] {
         var written: [Int: UInt32] = [:]
         for access in registers.log {
-            guard case let .write32(offset, value) = access, offset != DistributorRegister.GICD_CTLR else { continue }
+            guard case let .write32(offset, value) = access, offset != DistributorRegister.GICD_CTLR.offset else { continue }
             XCTAssertNil(written[offset], "second write to 0x\(String(offset, radix: 16))", file: file, line: line)
             written[offset] = value
         }
@@ -115,7 +117,7 @@ final class GICInitialisationTests: XCTestCase {
             (0xFFFF_FFFF, false, "a bus that reads all ones: ArchRev 0xF"),
         ]
         for (pidr2, accepted, what) in cases {
-            let registers = distributor(control: DistributorControl.DS, pidr2: pidr2)
+            let registers = distributor(control: .DS, pidr2: pidr2)
             do {
                 _ = try run(registers, qemu72)
                 XCTAssertTrue(accepted, what)
@@ -133,56 +135,56 @@ final class GICInitialisationTests: XCTestCase {
 
     func testAffinityRoutingIsEnabledWithGroupsOffBeforeTheFirstRouterWrite() throws {
         // Firmware left group 1 enabled and ARE clear: the worst start.
-        let registers = distributor(control: DistributorControl.DS | DistributorControl.EnableGrp1)
+        let registers = distributor(control: [.DS, .EnableGrp1])
         let outcome = try run(registers, qemu72)
         XCTAssertFalse(outcome.affinityRoutingWasEnabled)
 
         let controls = controlWrites(registers)
         XCTAssertEqual(controls, [
-            0,                                                           // groups off, ARE as found (clear)
-            DistributorControl.ARE,                                      // ARE on, groups still off
-            DistributorControl.ARE | DistributorControl.EnableGrp1,      // group 1 on, last
+            [],                     // groups off, ARE as found (clear)
+            [.ARE],                 // ARE on, groups still off
+            [.ARE, .EnableGrp1],    // group 1 on, last
         ])
-        let areWrite = try XCTUnwrap(registers.log.firstIndex(of: .write32(DistributorRegister.GICD_CTLR, DistributorControl.ARE)))
+        let areWrite = try XCTUnwrap(registers.log.firstIndex(of: .write(DistributorRegister.GICD_CTLR, .ARE)))
         let firstRoute = try XCTUnwrap(registers.log.firstIndex { $0.writtenOffset.map(isRouter) ?? false })
         XCTAssertLessThan(areWrite, firstRoute, "ARE must be set before any GICD_IROUTER write")
         XCTAssertEqual(registers.log[areWrite + 1], .wait, "RWP awaited after setting ARE")
     }
 
     func testAffinityRoutingLeftSetByFirmwareIsNeverCleared() throws {
-        let initial = DistributorControl.DS | DistributorControl.ARE | DistributorControl.EnableGrp1 | DistributorControl.EnableGrp0
+        let initial: DistributorControl = [.DS, .ARE, .EnableGrp1, .EnableGrp0]
         let registers = distributor(control: initial)
         let outcome = try run(registers, qemu72)
         XCTAssertTrue(outcome.affinityRoutingWasEnabled)
         let controls = controlWrites(registers)
         XCTAssertFalse(controls.isEmpty)
         for value in controls {
-            XCTAssertNotEqual(value & DistributorControl.ARE, 0, "GICD_CTLR write 0x\(String(value, radix: 16)) clears ARE")
+            XCTAssertTrue(value.contains(.ARE), "GICD_CTLR write 0x\(String(value.rawValue, radix: 16)) clears ARE")
         }
-        XCTAssertEqual(controls.first, DistributorControl.ARE, "both groups off first, ARE kept")
-        XCTAssertEqual(controls.last, DistributorControl.ARE | DistributorControl.EnableGrp1)
+        XCTAssertEqual(controls.first, .ARE, "both groups off first, ARE kept")
+        XCTAssertEqual(controls.last, [.ARE, .EnableGrp1])
     }
 
     func testQEMUAffinityRoutingAlwaysOnNeedsOneDisableWrite() throws {
         // QEMU: ARE is RAO/WI and reads 1 from reset (GICD_CTLR 0x50).
-        let registers = distributor(control: DistributorControl.DS | DistributorControl.ARE, affinityRouting: .alwaysSet)
+        let registers = distributor(control: [.DS, .ARE], affinityRouting: .alwaysSet)
         _ = try run(registers, qemu72)
-        XCTAssertEqual(controlWrites(registers), [DistributorControl.ARE, DistributorControl.ARE | DistributorControl.EnableGrp1])
+        XCTAssertEqual(controlWrites(registers), [.ARE, [.ARE, .EnableGrp1]])
     }
 
     func testTwoSecurityStatesUseTheSameBitsOfTheNonSecureView() throws {
         // Non-secure view: DS (bit 6) is RES0 and reads 0; ARE_NS is bit 4,
         // EnableGrp1A bit 1.
-        let registers = distributor(control: 0)
+        let registers = distributor(control: [])
         let outcome = try run(registers, qemu72)
         XCTAssertEqual(outcome.security, .twoSecurityStates)
-        XCTAssertEqual(controlWrites(registers), [0, DistributorControl.ARE_NS, DistributorControl.ARE_NS | DistributorControl.EnableGrp1A])
+        XCTAssertEqual(controlWrites(registers), [[], .ARE_NS, [.ARE_NS, .EnableGrp1A]])
     }
 
     func testGroupOneIsEnabledByTheLastWriteAndAwaited() throws {
-        let registers = distributor(control: DistributorControl.DS)
+        let registers = distributor(control: .DS)
         _ = try run(registers, qemu72)
-        XCTAssertEqual(registers.writes.last, .write32(DistributorRegister.GICD_CTLR, DistributorControl.ARE | DistributorControl.EnableGrp1))
+        XCTAssertEqual(registers.writes.last, .write(DistributorRegister.GICD_CTLR, [.ARE, .EnableGrp1]))
         let lastWrite = try XCTUnwrap(registers.log.lastIndex { $0.writtenOffset != nil })
         XCTAssertEqual(registers.log[lastWrite + 1], .wait)
     }
@@ -190,7 +192,7 @@ final class GICInitialisationTests: XCTestCase {
     // MARK: RWP
 
     func testRegisterWritePendingIsAwaitedAfterEveryControlAndClearEnableWrite() throws {
-        let registers = distributor(control: DistributorControl.DS)
+        let registers = distributor(control: .DS)
         _ = try run(registers, qemu8)
         let log = registers.log
 
@@ -202,7 +204,7 @@ final class GICInitialisationTests: XCTestCase {
         // The clear-enables all come before one wait, and nothing else is
         // written before it: ICFGR may change only once the disable has
         // taken effect.
-        let clearEnable = BitPerInterruptRegister.GICD_ICENABLER.spiBase
+        let clearEnable = BitPerInterruptRegister.GICD_ICENABLER.spis.offset
         let enableWrites = log.indices.filter { index in
             log[index].writtenOffset.map { (clearEnable ..< clearEnable + 0x80).contains($0) } ?? false
         }
@@ -214,23 +216,23 @@ final class GICInitialisationTests: XCTestCase {
         XCTAssertTrue(log[lastEnableWrite ..< firstOtherWrite].contains(.wait), "no RWP wait after GICD_ICENABLER")
         // Each wait polled GICD_CTLR.
         for index in log.indices where log[index] == .wait {
-            XCTAssertEqual(log[index + 1], .read32(DistributorRegister.GICD_CTLR))
+            XCTAssertEqual(log[index + 1], .read(DistributorRegister.GICD_CTLR))
         }
     }
 
     func testAWaitThatEndsUnsatisfiedIsAnErrorAndRoutesNothing() {
-        let registers = distributor(control: DistributorControl.DS | DistributorControl.EnableGrp1, registerWriteStuck: true)
+        let registers = distributor(control: [.DS, .EnableGrp1], registerWriteStuck: true)
         XCTAssertThrowsError(try run(registers, qemu72)) { error in
             XCTAssertEqual(error as? GICError, .distributorWritePending)
         }
-        XCTAssertEqual(controlWrites(registers), [0], "groups disabled, nothing more")
+        XCTAssertEqual(controlWrites(registers), [[]], "groups disabled, nothing more")
         XCTAssertFalse(registers.writes.contains { $0.writtenOffset.map(isRouter) ?? false })
     }
 
     func testAffinityRoutingThatDoesNotStickIsAnError() {
-        let registers = distributor(control: DistributorControl.DS, affinityRouting: .neverSet)
+        let registers = distributor(control: .DS, affinityRouting: .neverSet)
         XCTAssertThrowsError(try run(registers, qemu72)) { error in
-            XCTAssertEqual(error as? GICError, .affinityRoutingNotEnabled(control: DistributorControl.DS))
+            XCTAssertEqual(error as? GICError, .affinityRoutingNotEnabled(control: .DS))
         }
         XCTAssertFalse(registers.writes.contains { $0.writtenOffset.map(isRouter) ?? false }, "no route written without ARE")
     }
@@ -239,7 +241,7 @@ final class GICInitialisationTests: XCTestCase {
 
     func testEveryWordOfEverySPIIsWrittenOnceWithTheDefaults() throws {
         for (type, what) in [(qemu72, "QEMU 7.2, 224 SPIs"), (qemu8, "QEMU 8+, 256 SPIs"), (largest, "988 SPIs")] {
-            let registers = distributor(control: DistributorControl.DS)
+            let registers = distributor(control: .DS)
             let outcome = try run(registers, type)
             let written = singleWrites(registers)
             let spis = try XCTUnwrap(type.spis)
@@ -248,21 +250,21 @@ final class GICInitialisationTests: XCTestCase {
                 (.GICD_ICENABLER, ~0), (.GICD_ICPENDR, ~0), (.GICD_ICACTIVER, ~0), (.GICD_IGROUPR, ~0), (.GICD_IGRPMODR, 0),
             ]
             for (array, value) in bitArrays {
-                let expected = words(base: array.spiBase, bitsPerInterrupt: 1, intids: spis, arrayStart: 0)
+                let expected = words(base: array.spis.offset, bitsPerInterrupt: 1, intids: spis, arrayStart: 0)
                 XCTAssertEqual(expected.count, type.spiCount / 32 + (type.spiCount % 32 == 0 ? 0 : 1), "\(what) \(array)")
-                let actual = written.filter { (array.spiBase ..< array.spiBase + 0x80).contains($0.key) }
+                let actual = written.filter { (array.spis.offset ..< array.spis.end).contains($0.key) }
                 XCTAssertEqual(actual.keys.sorted(), expected, "\(what): \(array) words")
                 XCTAssertTrue(actual.values.allSatisfy { $0 == value }, "\(what): \(array) value")
             }
-            XCTAssertNil(written[BitPerInterruptRegister.GICD_ICENABLER.spiBase], "\(what): word 0 (SGIs, PPIs) is the redistributor's")
+            XCTAssertNil(written[BitPerInterruptRegister.GICD_ICENABLER.spis.offset], "\(what): word 0 (SGIs, PPIs) is the redistributor's")
 
-            let configuration = words(base: DistributorRegister.GICD_ICFGR, bitsPerInterrupt: 2, intids: spis, arrayStart: 0)
+            let configuration = words(base: DistributorRegister.GICD_ICFGR.offset, bitsPerInterrupt: 2, intids: spis, arrayStart: 0)
             for offset in configuration {
                 XCTAssertEqual(written[offset], DistributorInitialisation.levelSensitive, "\(what): GICD_ICFGR 0x\(String(offset, radix: 16))")
             }
-            XCTAssertEqual(written.keys.filter { (DistributorRegister.GICD_ICFGR ..< DistributorRegister.GICD_IGRPMODR).contains($0) }.count, configuration.count)
+            XCTAssertEqual(written.keys.filter { (DistributorRegister.GICD_ICFGR.offset ..< DistributorRegister.GICD_IGRPMODR.offset).contains($0) }.count, configuration.count)
 
-            let priorities = words(base: DistributorRegister.GICD_IPRIORITYR, bitsPerInterrupt: 8, intids: spis, arrayStart: 0)
+            let priorities = words(base: DistributorRegister.GICD_IPRIORITYR.offset, bitsPerInterrupt: 8, intids: spis, arrayStart: 0)
             for offset in priorities {
                 XCTAssertEqual(written[offset], 0xA0A0_A0A0, "\(what): GICD_IPRIORITYR 0x\(String(offset, radix: 16))")
             }
@@ -274,46 +276,46 @@ final class GICInitialisationTests: XCTestCase {
                     routed[offset] = value
                 }
             }
-            XCTAssertEqual(routed.keys.sorted(), spis.map { DistributorRegister.GICD_IROUTER + 8 * Int($0) }, "\(what): one route per SPI")
+            XCTAssertEqual(routed.keys.sorted(), spis.map { 0x6000 + 8 * Int($0) }, "\(what): one route per SPI")
             XCTAssertTrue(routed.values.allSatisfy { $0 == RoutingTarget(affinity: bootCPU).registerValue }, "\(what): routed to the boot CPU")
             XCTAssertEqual(outcome.routerWrites, type.spiCount, "\(what): routerWrites counts every route")
         }
     }
 
     func testExtendedSPIsUseTheirOwnRegisterArrays() throws {
-        let registers = distributor(control: DistributorControl.DS)
+        let registers = distributor(control: .DS)
         let outcome = try run(registers, extended)
         let written = singleWrites(registers)
         let extendedRange = try XCTUnwrap(extended.extendedSPIs)
         XCTAssertEqual(extendedRange, 4096 ... 4159)
 
         let arrays: [(Int, String, UInt32)] = [
-            (DistributorRegister.GICD_ICENABLERnE, "GICD_ICENABLERnE", ~0),
-            (DistributorRegister.GICD_ICPENDRnE, "GICD_ICPENDRnE", ~0),
-            (DistributorRegister.GICD_ICACTIVERnE, "GICD_ICACTIVERnE", ~0),
-            (DistributorRegister.GICD_IGROUPRnE, "GICD_IGROUPRnE", ~0),
-            (DistributorRegister.GICD_IGRPMODRnE, "GICD_IGRPMODRnE", 0),
+            (0x1400, "GICD_ICENABLERnE", ~0),
+            (0x1800, "GICD_ICPENDRnE", ~0),
+            (0x1C00, "GICD_ICACTIVERnE", ~0),
+            (0x1000, "GICD_IGROUPRnE", ~0),
+            (0x3400, "GICD_IGRPMODRnE", 0),
         ]
         for (base, name, value) in arrays {
             XCTAssertEqual(written[base], value, name)
             XCTAssertEqual(written[base + 4], value, name)
             XCTAssertNil(written[base + 8], "\(name): only two words for 64 eSPIs")
         }
-        for offset in words(base: DistributorRegister.GICD_ICFGRnE, bitsPerInterrupt: 2, intids: extendedRange, arrayStart: 4096) {
+        for offset in words(base: DistributorRegister.GICD_ICFGRnE.offset, bitsPerInterrupt: 2, intids: extendedRange, arrayStart: 4096) {
             XCTAssertEqual(written[offset], 0, "GICD_ICFGRnE 0x\(String(offset, radix: 16))")
         }
-        XCTAssertEqual(written.keys.filter { (DistributorRegister.GICD_IPRIORITYRnE ..< DistributorRegister.GICD_ICFGRnE).contains($0) }.count, 16)
+        XCTAssertEqual(written.keys.filter { (DistributorRegister.GICD_IPRIORITYRnE.offset ..< DistributorRegister.GICD_ICFGRnE.offset).contains($0) }.count, 16)
         let extendedRoutes = registers.log.filter { access in
-            if case let .write64(offset, _) = access { return offset >= DistributorRegister.GICD_IROUTERnE }
+            if case let .write64(offset, _) = access { return offset >= DistributorRegister.GICD_IROUTERnE.offset }
             return false
         }
         XCTAssertEqual(extendedRoutes.count, 64)
-        XCTAssertEqual(extendedRoutes.first, .write64(DistributorRegister.GICD_IROUTERnE, RoutingTarget(affinity: bootCPU).registerValue))
+        XCTAssertEqual(extendedRoutes.first, .write(DistributorRegister.GICD_IROUTERnE[0], RoutingTarget(affinity: bootCPU)))
         XCTAssertEqual(outcome.routerWrites, 224 + 64)
 
         // The extended clear-enables are awaited with the others.
-        let lastExtendedDisable = try XCTUnwrap(registers.writeIndices(to: DistributorRegister.GICD_ICENABLERnE + 4).last)
-        let firstConfiguration = try XCTUnwrap(registers.writeIndices(to: DistributorRegister.GICD_ICFGRnE).first)
+        let lastExtendedDisable = try XCTUnwrap(registers.writeIndices(to: DistributorRegister.GICD_ICENABLERnE[1]).last)
+        let firstConfiguration = try XCTUnwrap(registers.writeIndices(to: DistributorRegister.GICD_ICFGRnE[0]).first)
         XCTAssertTrue(registers.log[lastExtendedDisable ..< firstConfiguration].contains(.wait))
     }
 
@@ -327,7 +329,7 @@ final class GICInitialisationTests: XCTestCase {
             (0x8000_0000, .twoSecurityStates, "RWP only"),
         ]
         for (control, expected, what) in cases {
-            let security = DistributorSecurity(distributorControl: control)
+            let security = DistributorSecurity(distributorControl: DistributorControl(rawValue: control))
             XCTAssertEqual(security, expected, what)
             XCTAssertEqual(security.kernelOwnsRedistributorPower, expected == .singleSecurityState, what)
         }

@@ -18,26 +18,31 @@ final class GICRedistributorTests: XCTestCase {
     private func redistributor(
         asleep: Bool, securityDisabled: Bool, childrenStuck: Bool = false, registerWriteStuck: Bool = false
     ) -> RecordingRegisterFile {
-        let both = UInt64(RedistributorWake.ProcessorSleep | RedistributorWake.ChildrenAsleep)
-        let registers = RecordingRegisterFile([RedistributorRegister.GICR_WAKER: asleep ? both : 0])
+        let waker = RedistributorRegister.GICR_WAKER
+        let registers = RecordingRegisterFile(waker, holding: asleep ? [.ProcessorSleep, .ChildrenAsleep] : [])
         let start = asleep
         registers.onWrite = { [unowned registers] offset, value in
-            guard offset == RedistributorRegister.GICR_WAKER else { return value }
+            guard offset == waker.offset else { return value }
             guard securityDisabled else { return registers.values[offset] ?? 0 }
-            let sleeping = value & UInt64(RedistributorWake.ProcessorSleep) != 0
+            let sleeping = RedistributorWake(rawValue: UInt32(value)).contains(.ProcessorSleep)
             let children = childrenStuck ? start : sleeping
-            return (sleeping ? UInt64(RedistributorWake.ProcessorSleep) : 0) | (children ? UInt64(RedistributorWake.ChildrenAsleep) : 0)
+            var stored: RedistributorWake = []
+            if sleeping { stored.insert(.ProcessorSleep) }
+            if children { stored.insert(.ChildrenAsleep) }
+            return UInt64(stored.rawValue)
         }
         registers.onRead = { offset, value in
-            if offset == RedistributorRegister.GICR_WAKER && !securityDisabled { return 0 }
-            if offset == RedistributorRegister.GICR_CTLR && registerWriteStuck { return UInt64(RedistributorControl.RWP) }
+            if offset == waker.offset && !securityDisabled { return 0 }
+            if offset == RedistributorRegister.GICR_CTLR.offset && registerWriteStuck {
+                return UInt64(RedistributorControl.RWP.rawValue)
+            }
             return value
         }
         return registers
     }
 
     private func wakerWrites(_ registers: RecordingRegisterFile) -> [RegisterAccess] {
-        registers.writes.filter { $0.writtenOffset == RedistributorRegister.GICR_WAKER }
+        registers.writes.filter { $0.writtenOffset == RedistributorRegister.GICR_WAKER.offset }
     }
 
     // MARK: Wake
@@ -47,16 +52,16 @@ final class GICRedistributorTests: XCTestCase {
         try RedistributorSequences.wake(registers, frame: frame, security: .singleSecurityState, wait: registers.wait)
         // ChildrenAsleep is 1 from reset, so the write may go ahead; only
         // ProcessorSleep is written (ChildrenAsleep is read-only).
-        XCTAssertEqual(wakerWrites(registers), [.write32(RedistributorRegister.GICR_WAKER, RedistributorWake.ChildrenAsleep)])
+        XCTAssertEqual(wakerWrites(registers), [.write(RedistributorRegister.GICR_WAKER, .ChildrenAsleep)])
         let write = try XCTUnwrap(registers.writeIndices(to: RedistributorRegister.GICR_WAKER).last)
         XCTAssertTrue(registers.log[write...].contains(.wait), "ChildrenAsleep awaited after the write")
-        XCTAssertEqual(registers.values[RedistributorRegister.GICR_WAKER], 0, "awake")
+        XCTAssertEqual(registers.value(of: RedistributorRegister.GICR_WAKER), [], "awake")
     }
 
     func testWakeNeverClearsProcessorSleepBeforeChildrenAreAsleep() {
         // ProcessorSleep set but ChildrenAsleep still 0: a redistributor on
         // its way to sleep. Clearing ProcessorSleep now is UNPREDICTABLE.
-        let registers = RecordingRegisterFile([RedistributorRegister.GICR_WAKER: UInt64(RedistributorWake.ProcessorSleep)])
+        let registers = RecordingRegisterFile(RedistributorRegister.GICR_WAKER, holding: .ProcessorSleep)
         XCTAssertThrowsError(
             try RedistributorSequences.wake(registers, frame: frame, security: .singleSecurityState, wait: registers.wait)
         ) { error in
@@ -69,7 +74,7 @@ final class GICRedistributorTests: XCTestCase {
         let registers = redistributor(asleep: false, securityDisabled: false)
         try RedistributorSequences.wake(registers, frame: frame, security: .twoSecurityStates, wait: registers.wait)
         XCTAssertEqual(registers.writes, [], "GICR_WAKER is the firmware's")
-        XCTAssertEqual(registers.log, [.wait, .read32(RedistributorRegister.GICR_WAKER)])
+        XCTAssertEqual(registers.log, [.wait, .read(RedistributorRegister.GICR_WAKER)])
     }
 
     func testWakeThatNeverCompletesIsAnError() {
@@ -87,8 +92,8 @@ final class GICRedistributorTests: XCTestCase {
         let registers = redistributor(asleep: false, securityDisabled: true)
         let touched = try RedistributorSequences.sleep(registers, frame: frame, security: .singleSecurityState, wait: registers.wait)
         XCTAssertTrue(touched)
-        XCTAssertEqual(wakerWrites(registers), [.write32(RedistributorRegister.GICR_WAKER, RedistributorWake.ProcessorSleep)])
-        XCTAssertEqual(registers.log.last, .read32(RedistributorRegister.GICR_WAKER))
+        XCTAssertEqual(wakerWrites(registers), [.write(RedistributorRegister.GICR_WAKER, .ProcessorSleep)])
+        XCTAssertEqual(registers.log.last, .read(RedistributorRegister.GICR_WAKER))
         XCTAssertTrue(registers.log.contains(.wait))
     }
 
@@ -118,17 +123,17 @@ final class GICRedistributorTests: XCTestCase {
         try RedistributorSequences.configurePrivateInterrupts(registers, frame: frame, priority: 0xA0, wait: registers.wait)
         let sgi = RedistributorRegister.SGI_base
         var expected: [RegisterAccess] = [
-            .write32(sgi + RedistributorRegister.GICR_ICENABLER0, ~0),
-            .write32(sgi + RedistributorRegister.GICR_ICACTIVER0, ~0),
+            .write32(sgi + 0x0180, ~0),                 // GICR_ICENABLER0
+            .write32(sgi + 0x0380, ~0),                 // GICR_ICACTIVER0
             .wait,
-            .read32(RedistributorRegister.GICR_CTLR),
-            .write32(sgi + RedistributorRegister.GICR_IGROUPR0, ~0),
-            .write32(sgi + RedistributorRegister.GICR_IGRPMODR0, 0),
+            .read32(0x0000),                            // GICR_CTLR.RWP polled
+            .write32(sgi + 0x0080, ~0),                 // GICR_IGROUPR0: group 1
+            .write32(sgi + 0x0D00, 0),                  // GICR_IGRPMODR0: Non-secure
         ]
-        expected += (0 ..< 8).map { .write32(sgi + RedistributorRegister.GICR_IPRIORITYR + 4 * $0, 0xA0A0_A0A0) }
-        expected.append(.write32(sgi + RedistributorRegister.GICR_ISENABLER0, 0x0000_FFFF))
+        expected += (0 ..< 8).map { .write32(sgi + 0x0400 + 4 * $0, 0xA0A0_A0A0) }   // GICR_IPRIORITYR0-7
+        expected.append(.write32(sgi + 0x0100, 0x0000_FFFF))                       // GICR_ISENABLER0: SGIs
         XCTAssertEqual(registers.log, expected)
-        XCTAssertFalse(registers.writes.contains { $0.writtenOffset == sgi + RedistributorRegister.GICR_ICPENDR0 },
+        XCTAssertFalse(registers.writes.contains { $0.writtenOffset == RedistributorRegister.GICR_ICPENDR0.offset },
                        "pending SGIs are kept")
     }
 
@@ -140,7 +145,7 @@ final class GICRedistributorTests: XCTestCase {
             XCTAssertEqual(error as? GICError, .redistributorWritePending(frame: frame))
         }
         XCTAssertFalse(registers.writes.contains {
-            $0.writtenOffset == RedistributorRegister.SGI_base + RedistributorRegister.GICR_ISENABLER0
+            $0.writtenOffset == RedistributorRegister.GICR_ISENABLER0.offset
         }, "SGIs not enabled again")
     }
 
@@ -155,26 +160,13 @@ final class GICRedistributorTests: XCTestCase {
     /// Memory holding redistributors for `cpus` CPUs from `base`, `stride`
     /// apart, with `pidr2` at the first frame; every read is logged and a
     /// read of an address holding nothing fails the test.
-    private final class Memory {
-        var words: [UInt64: UInt64] = [:]
-        var reads: [UInt64] = []
-
-        func read(_ address: UInt64) -> UInt64 {
-            reads.append(address)
-            guard let value = words[address] else {
-                XCTFail("read of 0x\(String(address, radix: 16)), where nothing is")
-                return 0
-            }
-            return value
-        }
-    }
-
-    private func memory(base: UInt64, cpus: Int, stride: UInt64, pidr2: UInt32 = 0x3B) -> Memory {
-        let memory = Memory()
+    private func memory(base: UInt64, cpus: Int, stride: UInt64, pidr2: UInt32 = 0x3B) -> SimulatedAddressSpace {
+        let memory = SimulatedAddressSpace()
         for index in 0 ..< cpus {
             let rdBase = base + UInt64(index) * stride
-            memory.words[rdBase + UInt64(RedistributorRegister.GICR_TYPER)] = typer(MPIDRAffinity(mpidr: UInt64(index)), last: index == cpus - 1)
-            memory.words[rdBase + UInt64(RedistributorRegister.GICR_PIDR2)] = UInt64(pidr2)
+            let type = RedistributorType(rawValue: typer(MPIDRAffinity(mpidr: UInt64(index)), last: index == cpus - 1))
+            memory.store(type, in: RedistributorRegister.GICR_TYPER, ofFrameAt: rdBase)
+            memory.store(PeripheralID2(rawValue: pidr2), in: RedistributorRegister.GICR_PIDR2, ofFrameAt: rdBase)
         }
         return memory
     }
@@ -197,16 +189,16 @@ final class GICRedistributorTests: XCTestCase {
         let description = gic(regions: [(frame, 4 * stride)], stride: stride)
         let found = try RedistributorType.locate(
             MPIDRAffinity(mpidr: 3), in: description,
-            readPIDR2: { UInt32(truncatingIfNeeded: memory.read($0)) }, readTYPER: memory.read)
+            frame: memory.frame(at:))
         XCTAssertEqual(found, frame + 3 * stride)
-        let typerReads = memory.reads.filter { ($0 - frame) % stride == UInt64(RedistributorRegister.GICR_TYPER) }
+        let typerReads = memory.reads.filter { ($0 - frame) % stride == UInt64(RedistributorRegister.GICR_TYPER.offset) }
         XCTAssertEqual(typerReads.count, 4, "one GICR_TYPER read per frame, at stride steps only")
     }
 
     func testWithoutStrideFramesFollowTheirOwnSize() {
         let region = RedistributorRegion(base: frame, size: 4 * 0x2_0000)
         let memory = memory(base: frame, cpus: 4, stride: RedistributorType.gicv3FrameSize)
-        XCTAssertEqual(RedistributorType.findFrame(for: MPIDRAffinity(mpidr: 2), in: region, readTYPER: memory.read), frame + 2 * 0x2_0000)
+        XCTAssertEqual(RedistributorType.findFrame(for: MPIDRAffinity(mpidr: 2), in: region, frame: memory.frame(at:)), frame + 2 * 0x2_0000)
     }
 
     func testRegionIsCheckedBeforeItIsWalked() {
@@ -214,28 +206,28 @@ final class GICRedistributorTests: XCTestCase {
         let description = gic(regions: [(frame, 0xF6_0000)], stride: nil)
         XCTAssertThrowsError(try RedistributorType.locate(
             MPIDRAffinity(mpidr: 1), in: description,
-            readPIDR2: { UInt32(truncatingIfNeeded: memory.read($0)) }, readTYPER: memory.read)
+            frame: memory.frame(at:))
         ) { error in
             XCTAssertEqual(error as? GICError, .redistributorRegionNotGICv3(regionBase: frame, PeripheralID2(rawValue: 0x2B)))
         }
-        XCTAssertEqual(memory.reads, [frame + UInt64(RedistributorRegister.GICR_PIDR2)], "no GICR_TYPER read")
+        XCTAssertEqual(memory.reads, [frame + UInt64(RedistributorRegister.GICR_PIDR2.offset)], "no GICR_TYPER read")
     }
 
     func testEveryRegionIsCheckedAndAMissingCPUIsAnError() throws {
         // QEMU above 123 CPUs: two regions. CPU 0x100 is in neither.
         let second: UInt64 = 0x4_0000_0000
         let memory = memory(base: frame, cpus: 2, stride: 0x2_0000, pidr2: 0x4B)
-        for (address, value) in self.memory(base: second, cpus: 2, stride: 0x2_0000).words {
-            memory.words[address] = value
+        for (address, value) in self.memory(base: second, cpus: 2, stride: 0x2_0000).values {
+            memory.values[address] = value
         }
         let description = gic(regions: [(frame, 0x4_0000), (second, 0x4_0000)], stride: nil)
         XCTAssertThrowsError(try RedistributorType.locate(
             MPIDRAffinity(mpidr: 0x100), in: description,
-            readPIDR2: { UInt32(truncatingIfNeeded: memory.read($0)) }, readTYPER: memory.read)
+            frame: memory.frame(at:))
         ) { error in
             XCTAssertEqual(error as? GICError, .noRedistributor(MPIDRAffinity(mpidr: 0x100)))
         }
-        XCTAssertTrue(memory.reads.contains(second + UInt64(RedistributorRegister.GICR_PIDR2)), "second region checked too")
+        XCTAssertTrue(memory.reads.contains(second + UInt64(RedistributorRegister.GICR_PIDR2.offset)), "second region checked too")
     }
 
     func testPeripheralID2ArchitectureRevision() {
@@ -253,8 +245,8 @@ final class GICRedistributorTests: XCTestCase {
             XCTAssertEqual(id.architectureRevision, revision, what)
             XCTAssertEqual(id.isGICv3OrLater, accepted, what)
         }
-        XCTAssertEqual(RedistributorRegister.GICR_PIDR2, 0xFFE8)
-        XCTAssertEqual(DistributorRegister.GICD_PIDR2, 0xFFE8)
+        XCTAssertEqual(RedistributorRegister.GICR_PIDR2.offset, 0xFFE8)
+        XCTAssertEqual(DistributorRegister.GICD_PIDR2.offset, 0xFFE8)
     }
 
     // MARK: redistributor-stride in the device tree

@@ -63,47 +63,47 @@ public enum DistributorInitialisation {
         priority: UInt8,
         wait: HardwareWait
     ) throws(GICError) -> Outcome {
-        let identification = PeripheralID2(rawValue: registers.read32(DistributorRegister.GICD_PIDR2))
+        let identification = registers.read(DistributorRegister.GICD_PIDR2)
         guard identification.isGICv3OrLater else { throw .distributorNotGICv3(identification) }
 
-        let control = registers.read32(DistributorRegister.GICD_CTLR)
+        let control = registers.read(DistributorRegister.GICD_CTLR)
         let security = DistributorSecurity(distributorControl: control)
-        let affinityRoutingWasEnabled = control & DistributorControl.ARE != 0
+        let affinityRoutingWasEnabled = control.contains(.ARE)
 
         // Groups off, ARE as found (bit 4 is ARE with one Security state,
         // ARE_NS in the Non-secure view of two: the same bit).
-        registers.write32(DistributorRegister.GICD_CTLR, control & DistributorControl.ARE)
+        registers.write(DistributorRegister.GICD_CTLR, control.intersection(.ARE))
         try waitForRegisterWrite(registers, wait)
         if !affinityRoutingWasEnabled {
-            registers.write32(DistributorRegister.GICD_CTLR, DistributorControl.ARE)
+            registers.write(DistributorRegister.GICD_CTLR, .ARE)
             try waitForRegisterWrite(registers, wait)
         }
-        let routed = registers.read32(DistributorRegister.GICD_CTLR)
-        guard routed & DistributorControl.ARE != 0 else { throw .affinityRoutingNotEnabled(control: routed) }
+        let routed = registers.read(DistributorRegister.GICD_CTLR)
+        guard routed.contains(.ARE) else { throw .affinityRoutingNotEnabled(control: routed) }
 
         let ranges = SharedInterruptRanges(type)
-        ranges.forEachWord(of: .GICD_ICENABLER) { offset in registers.write32(offset, ~0) }
+        ranges.forEachWord(of: .GICD_ICENABLER) { register in registers.write(register, ~0) }
         try waitForRegisterWrite(registers, wait)
 
-        ranges.forEachWord(of: .GICD_ICPENDR) { offset in registers.write32(offset, ~0) }
-        ranges.forEachWord(of: .GICD_ICACTIVER) { offset in registers.write32(offset, ~0) }
-        ranges.forEachWord(of: .GICD_IGROUPR) { offset in registers.write32(offset, ~0) }
-        ranges.forEachWord(of: .GICD_IGRPMODR) { offset in registers.write32(offset, 0) }
-        ranges.forEachConfigurationWord { offset in registers.write32(offset, levelSensitive) }
-        let priorities = UInt32(priority) * 0x0101_0101
-        ranges.forEachPriorityWord { offset in registers.write32(offset, priorities) }
+        ranges.forEachWord(of: .GICD_ICPENDR) { register in registers.write(register, ~0) }
+        ranges.forEachWord(of: .GICD_ICACTIVER) { register in registers.write(register, ~0) }
+        ranges.forEachWord(of: .GICD_IGROUPR) { register in registers.write(register, ~0) }
+        ranges.forEachWord(of: .GICD_IGRPMODR) { register in registers.write(register, 0) }
+        ranges.forEachConfigurationWord { register in registers.write(register, levelSensitive) }
+        let priorities = InterruptPriority.word(priority)
+        ranges.forEachPriorityWord { register in registers.write(register, priorities) }
 
-        let route = RoutingTarget(affinity: bootCPU).registerValue
+        let route = RoutingTarget(affinity: bootCPU)
         var routerWrites = 0
         ranges.forEachInterrupt { id in
-            registers.write64(DistributorRegister.routerOffset(for: id), route)
+            registers.write(DistributorRegister.routerRegister(for: id), route)
             routerWrites += 1
         }
 
         // Group 1 on: EnableGrp1 with one Security state, EnableGrp1A (the
         // Non-secure group 1 enable, valid with ARE_NS set) in the
         // Non-secure view of two; both bit 1.
-        registers.write32(DistributorRegister.GICD_CTLR, DistributorControl.ARE | DistributorControl.EnableGrp1)
+        registers.write(DistributorRegister.GICD_CTLR, [.ARE, .EnableGrp1])
         try waitForRegisterWrite(registers, wait)
 
         return Outcome(security: security, affinityRoutingWasEnabled: affinityRoutingWasEnabled, routerWrites: routerWrites)
@@ -118,7 +118,7 @@ public enum DistributorInitialisation {
     public static func waitForRegisterWrite<Registers: RegisterFile>(
         _ registers: Registers, _ wait: HardwareWait
     ) throws(GICError) {
-        let done = wait { registers.read32(DistributorRegister.GICD_CTLR) & DistributorControl.RWP == 0 }
+        let done = wait { !registers.read(DistributorRegister.GICD_CTLR).contains(.RWP) }
         guard done else { throw .distributorWritePending }
     }
 }
@@ -136,35 +136,41 @@ struct SharedInterruptRanges {
 
     /// Calls `body` with the first INTID of every group of `width`
     /// consecutive interrupts, over both ranges.
-    private func forEachGroup(of width: UInt32, _ body: (InterruptID) -> Void) {
+    private func forEachGroup(of width: Int, _ body: (InterruptID) -> Void) {
         if let spis {
-            for raw in stride(from: spis.lowerBound, through: spis.upperBound, by: Int(width)) {
+            for raw in stride(from: spis.lowerBound, through: spis.upperBound, by: width) {
                 body(InterruptID(raw))
             }
         }
         if let extendedSPIs {
-            for raw in stride(from: extendedSPIs.lowerBound, through: extendedSPIs.upperBound, by: Int(width)) {
+            for raw in stride(from: extendedSPIs.lowerBound, through: extendedSPIs.upperBound, by: width) {
                 body(InterruptID(raw))
             }
         }
     }
 
-    /// The offset of every word of a one-bit-per-interrupt array that holds
-    /// an implemented SPI or extended SPI (the `…nE` array for the latter).
-    func forEachWord(of array: BitPerInterruptRegister, _ body: (Int) -> Void) {
-        forEachGroup(of: 32) { id in body(DistributorRegister.bitRegister(base: array, for: id).offset) }
+    /// Every register of a one-bit-per-interrupt array that holds an
+    /// implemented SPI or extended SPI (the `…nE` array for the latter).
+    func forEachWord(of array: BitPerInterruptRegister, _ body: (Register<UInt32>) -> Void) {
+        forEachGroup(of: array.spis.interruptsPerRegister) { id in
+            body(DistributorRegister.bitRegister(array, for: id).register)
+        }
     }
 
-    /// The offset of every `GICD_ICFGR` / `GICD_ICFGRnE` word (16
-    /// interrupts each).
-    func forEachConfigurationWord(_ body: (Int) -> Void) {
-        forEachGroup(of: 16) { id in body(DistributorRegister.configurationRegister(for: id).offset) }
+    /// Every `GICD_ICFGR<n>` / `GICD_ICFGR<n>E` register (16 interrupts
+    /// each).
+    func forEachConfigurationWord(_ body: (Register<UInt32>) -> Void) {
+        forEachGroup(of: DistributorRegister.GICD_ICFGR.interruptsPerRegister) { id in
+            body(DistributorRegister.configurationRegister(for: id).register)
+        }
     }
 
-    /// The offset of every `GICD_IPRIORITYR` / `GICD_IPRIORITYRnE` word (4
+    /// Every `GICD_IPRIORITYR<n>` / `GICD_IPRIORITYR<n>E` register (4
     /// interrupts each).
-    func forEachPriorityWord(_ body: (Int) -> Void) {
-        forEachGroup(of: 4) { id in body(DistributorRegister.priorityOffset(for: id)) }
+    func forEachPriorityWord(_ body: (Register<UInt32>) -> Void) {
+        forEachGroup(of: DistributorRegister.GICD_IPRIORITYR.interruptsPerRegister) { id in
+            body(DistributorRegister.priorityRegister(for: id).register)
+        }
     }
 
     /// Every implemented SPI and extended SPI.

@@ -24,8 +24,8 @@ public enum DistributorSecurity: Equatable, Sendable {
     case twoSecurityStates
 
     /// Decodes `GICD_CTLR` as read by a Non-secure caller.
-    public init(distributorControl: UInt32) {
-        self = distributorControl & DistributorControl.DS != 0 ? .singleSecurityState : .twoSecurityStates
+    public init(distributorControl: DistributorControl) {
+        self = distributorControl.contains(.DS) ? .singleSecurityState : .twoSecurityStates
     }
 
     /// Whether this kernel itself sets and clears `GICR_WAKER.ProcessorSleep`

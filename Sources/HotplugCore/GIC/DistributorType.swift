@@ -5,7 +5,7 @@
 /// Field names follow the specification; each property names its field.
 /// QEMU `virt` with `gic-version=3` reads 0x037A_0007: SPIs 32–255, No1N,
 /// A3V, LPIS, 16 INTID bits, no extended SPIs.
-public struct DistributorType: Hashable, Sendable {
+public struct DistributorType: RegisterValue, Hashable, Sendable {
     /// The register value as read.
     public let rawValue: UInt32
 

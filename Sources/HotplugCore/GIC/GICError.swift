@@ -20,7 +20,7 @@ public enum GICError: Error, Equatable {
     case redistributorWritePending(frame: UInt64)
     /// `GICD_CTLR` read back without ARE after it was written with ARE set
     /// (`control` is the value read).
-    case affinityRoutingNotEnabled(control: UInt32)
+    case affinityRoutingNotEnabled(control: DistributorControl)
     /// `GICR_WAKER.ChildrenAsleep` of the redistributor at `frame` did not
     /// clear after ProcessorSleep was cleared (or, with two Security states,
     /// after the firmware brought the CPU up).
@@ -43,7 +43,7 @@ public enum GICError: Error, Equatable {
         case let .redistributorWritePending(frame):
             return "GICR_CTLR.RWP of the redistributor at \(hex(frame)) did not clear by its deadline"
         case let .affinityRoutingNotEnabled(control):
-            return "GICD_CTLR reads \(hex(control)) after ARE was written: affinity routing is off"
+            return "GICD_CTLR reads \(hex(control.rawValue)) after ARE was written: affinity routing is off"
         case let .redistributorStillAsleep(frame):
             return "GICR_WAKER.ChildrenAsleep of the redistributor at \(hex(frame)) did not clear by its deadline"
         case let .redistributorStillAwake(frame):

@@ -8,7 +8,7 @@
 /// does not answer 0x3 or 0x4 holds no GICv3 redistributor (wrong address in
 /// the device tree, a GICv2, nothing mapped), and walking it would read
 /// garbage `GICR_TYPER`s.
-public struct PeripheralID2: Hashable, Sendable {
+public struct PeripheralID2: RegisterValue, Hashable, Sendable {
     /// The register value as read.
     public let rawValue: UInt32
 

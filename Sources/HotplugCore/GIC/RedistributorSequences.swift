@@ -1,9 +1,9 @@
 /// The sequences a CPU runs on its own redistributor: power (wake on the way
 /// up, sleep on the way down) and its private interrupts' start-up state.
 ///
-/// Each is generic over the RD_base frame's `RegisterFile` (offsets from
-/// RD_base; SGI_base registers are at `RedistributorRegister.SGI_base` +
-/// their offset) and bounds every wait with the caller's `HardwareWait`.
+/// Each is generic over the RD_base frame's `RegisterFile` (the SGI_base
+/// registers are declared from RD_base too) and bounds every wait with the
+/// caller's `HardwareWait`.
 /// `frame` (the RD_base address) only names the redistributor in errors.
 public enum RedistributorSequences {
     /// Makes the redistributor forward interrupts to its CPU (IHI 0069
@@ -22,18 +22,14 @@ public enum RedistributorSequences {
         _ registers: Frame, frame: UInt64, security: DistributorSecurity, wait: HardwareWait
     ) throws(GICError) {
         if security.kernelOwnsRedistributorPower {
-            let waker = registers.read32(RedistributorRegister.GICR_WAKER)
-            if waker & RedistributorWake.ProcessorSleep != 0 {
-                let asleep = wait {
-                    registers.read32(RedistributorRegister.GICR_WAKER) & RedistributorWake.ChildrenAsleep != 0
-                }
+            let waker = registers.read(RedistributorRegister.GICR_WAKER)
+            if waker.contains(.ProcessorSleep) {
+                let asleep = wait { registers.read(RedistributorRegister.GICR_WAKER).contains(.ChildrenAsleep) }
                 guard asleep else { throw .redistributorStillAwake(frame: frame) }
             }
-            registers.write32(RedistributorRegister.GICR_WAKER, waker & ~RedistributorWake.ProcessorSleep)
+            registers.write(RedistributorRegister.GICR_WAKER, waker.subtracting(.ProcessorSleep))
         }
-        let awake = wait {
-            registers.read32(RedistributorRegister.GICR_WAKER) & RedistributorWake.ChildrenAsleep == 0
-        }
+        let awake = wait { !registers.read(RedistributorRegister.GICR_WAKER).contains(.ChildrenAsleep) }
         guard awake else { throw .redistributorStillAsleep(frame: frame) }
     }
 
@@ -56,11 +52,9 @@ public enum RedistributorSequences {
         _ registers: Frame, frame: UInt64, security: DistributorSecurity, wait: HardwareWait
     ) throws(GICError) -> Bool {
         guard security.kernelOwnsRedistributorPower else { return false }
-        let waker = registers.read32(RedistributorRegister.GICR_WAKER)
-        registers.write32(RedistributorRegister.GICR_WAKER, waker | RedistributorWake.ProcessorSleep)
-        let asleep = wait {
-            registers.read32(RedistributorRegister.GICR_WAKER) & RedistributorWake.ChildrenAsleep != 0
-        }
+        let waker = registers.read(RedistributorRegister.GICR_WAKER)
+        registers.write(RedistributorRegister.GICR_WAKER, waker.union(.ProcessorSleep))
+        let asleep = wait { registers.read(RedistributorRegister.GICR_WAKER).contains(.ChildrenAsleep) }
         guard asleep else { throw .redistributorStillAwake(frame: frame) }
         return true
     }
@@ -80,17 +74,16 @@ public enum RedistributorSequences {
     public static func configurePrivateInterrupts<Frame: RegisterFile>(
         _ registers: Frame, frame: UInt64, priority: UInt8, wait: HardwareWait
     ) throws(GICError) {
-        let sgiBase = RedistributorRegister.SGI_base
-        registers.write32(sgiBase + RedistributorRegister.GICR_ICENABLER0, ~0)
-        registers.write32(sgiBase + RedistributorRegister.GICR_ICACTIVER0, ~0)
+        registers.write(RedistributorRegister.GICR_ICENABLER0, ~0)
+        registers.write(RedistributorRegister.GICR_ICACTIVER0, ~0)
         try waitForRegisterWrite(registers, frame: frame, wait)
-        registers.write32(sgiBase + RedistributorRegister.GICR_IGROUPR0, ~0)
-        registers.write32(sgiBase + RedistributorRegister.GICR_IGRPMODR0, 0)
-        let priorities = UInt32(priority) * 0x0101_0101
-        for word in 0 ..< 8 {
-            registers.write32(sgiBase + RedistributorRegister.GICR_IPRIORITYR + 4 * word, priorities)
+        registers.write(RedistributorRegister.GICR_IGROUPR0, ~0)
+        registers.write(RedistributorRegister.GICR_IGRPMODR0, 0)
+        let priorities = InterruptPriority.word(priority)
+        for n in 0 ..< RedistributorRegister.GICR_IPRIORITYR.count {
+            registers.write(RedistributorRegister.GICR_IPRIORITYR[n], priorities)
         }
-        registers.write32(sgiBase + RedistributorRegister.GICR_ISENABLER0, softwareGeneratedInterrupts)
+        registers.write(RedistributorRegister.GICR_ISENABLER0, softwareGeneratedInterrupts)
     }
 
     /// The `GICR_ISENABLER0` / `GICR_ICENABLER0` bits of the SGIs, INTIDs
@@ -102,7 +95,7 @@ public enum RedistributorSequences {
     public static func waitForRegisterWrite<Frame: RegisterFile>(
         _ registers: Frame, frame: UInt64, _ wait: HardwareWait
     ) throws(GICError) {
-        let done = wait { registers.read32(RedistributorRegister.GICR_CTLR) & RedistributorControl.RWP == 0 }
+        let done = wait { !registers.read(RedistributorRegister.GICR_CTLR).contains(.RWP) }
         guard done else { throw .redistributorWritePending(frame: frame) }
     }
 }

@@ -6,7 +6,7 @@
 /// frames back to back, each naming its PE in `GICR_TYPER.Affinity_Value`, the
 /// last one with `Last` set. A CPU's frame
 /// is therefore found by affinity, never computed from a logical CPU index.
-public struct RedistributorType: Hashable, Sendable {
+public struct RedistributorType: RegisterValue, Hashable, Sendable {
     /// The 64-bit register value as read.
     public let rawValue: UInt64
 
@@ -66,36 +66,36 @@ public struct RedistributorType: Hashable, Sendable {
     /// Finds the RD_base address of the redistributor serving `affinity`.
     ///
     /// Walks the frames from `region.base`, reading each one's `GICR_TYPER`
-    /// through `readTYPER` (which receives the register's address, RD_base +
-    /// `GICR_TYPER`, and must perform a 64-bit read). Each step is `stride`
-    /// when the device tree gives one (`redistributor-stride`: padding pages
-    /// between redistributors), else that frame's own `frameSize` (128 KiB,
-    /// or 256 KiB with VLPIS), as Linux's `gic_iterate_rdists` does. The
-    /// walk stops at the frame with `Last` set or when the next frame would
-    /// not fit in the region, so it ends even if a GIC never sets `Last`.
+    /// from the register file `frame` gives for its RD_base. Each step is
+    /// `stride` when the device tree gives one (`redistributor-stride`:
+    /// padding pages between redistributors), else that frame's own
+    /// `frameSize` (128 KiB, or 256 KiB with VLPIS), as Linux's
+    /// `gic_iterate_rdists` does. The walk stops at the frame with `Last`
+    /// set or when the next frame would not fit in the region, so it ends
+    /// even if a GIC never sets `Last`.
     ///
-    /// The closure is the hardware seam: the image reads MMIO, host tests read
-    /// a simulated register file. It is non-escaping, so nothing is allocated.
+    /// `frame` is the hardware seam: the image opens an MMIO region there,
+    /// host tests a window on a simulated address space. It is
+    /// non-escaping, so nothing is allocated.
     ///
     /// Precondition: `stride`, when given, is at least `gicv3FrameSize`
     /// (`PlatformDescription` refuses smaller ones).
     ///
     /// - Returns: the RD_base address, or nil if no frame in the region has
     ///   that affinity.
-    public static func findFrame(
+    public static func findFrame<Frame: RegisterFile>(
         for affinity: MPIDRAffinity,
         in region: RedistributorRegion,
         stride: UInt64? = nil,
-        readTYPER: (UInt64) -> UInt64
+        frame: (_ base: UInt64) -> Frame
     ) -> UInt64? {
         precondition(stride.map { $0 >= gicv3FrameSize } ?? true, "redistributor stride below 128 KiB")
-        let typerOffset = UInt64(RedistributorRegister.GICR_TYPER)
         var offset: UInt64 = 0
         while offset < region.size, region.size - offset >= gicv3FrameSize {
-            let frame = region.base + offset
-            let type = RedistributorType(rawValue: readTYPER(frame + typerOffset))
+            let base = region.base + offset
+            let type = frame(base).read(RedistributorRegister.GICR_TYPER)
             if type.affinity == affinity {
-                return frame
+                return base
             }
             if type.isLast {
                 return nil
@@ -108,31 +108,30 @@ public struct RedistributorType: Hashable, Sendable {
     /// Finds the RD_base of the redistributor serving `affinity` across
     /// several regions (large machines have more than one `reg` entry in the
     /// GIC node), searching them in order.
-    public static func findFrame<Regions: Sequence<RedistributorRegion>>(
+    public static func findFrame<Regions: Sequence<RedistributorRegion>, Frame: RegisterFile>(
         for affinity: MPIDRAffinity,
         in regions: Regions,
         stride: UInt64? = nil,
-        readTYPER: (UInt64) -> UInt64
+        frame: (_ base: UInt64) -> Frame
     ) -> UInt64? {
         for region in regions {
-            if let frame = findFrame(for: affinity, in: region, stride: stride, readTYPER: readTYPER) {
-                return frame
+            if let found = findFrame(for: affinity, in: region, stride: stride, frame: frame) {
+                return found
             }
         }
         return nil
     }
 
     /// Checks that `region` holds GICv3 (or GICv4) redistributors before
-    /// anything walks it: `GICR_PIDR2.ArchRev` of its first frame, read
-    /// through `readPIDR2` (given the register's address, RD_base +
-    /// `GICR_PIDR2`; a 32-bit read), must be 3 or 4, as Linux checks in
-    /// `gic_iterate_rdists`. Anything else means the device tree points at
+    /// anything walks it: `GICR_PIDR2.ArchRev` of its first frame, read from
+    /// the register file `frame` gives for it, must be 3 or 4, as Linux
+    /// checks in `gic_iterate_rdists`. Anything else means the device tree points at
     /// something that is not a redistributor, whose `GICR_TYPER`s would be
     /// garbage.
-    public static func checkArchitecture(
-        of region: RedistributorRegion, readPIDR2: (UInt64) -> UInt32
+    public static func checkArchitecture<Frame: RegisterFile>(
+        of region: RedistributorRegion, frame: (_ base: UInt64) -> Frame
     ) throws(GICError) {
-        let identification = PeripheralID2(rawValue: readPIDR2(region.base + UInt64(RedistributorRegister.GICR_PIDR2)))
+        let identification = frame(region.base).read(RedistributorRegister.GICR_PIDR2)
         guard identification.isGICv3OrLater else {
             throw .redistributorRegionNotGICv3(regionBase: region.base, identification)
         }
@@ -145,18 +144,17 @@ public struct RedistributorType: Hashable, Sendable {
     ///
     /// - Throws: `redistributorRegionNotGICv3` for a region that is not one,
     ///   `noRedistributor` when no frame has the affinity.
-    public static func locate(
+    public static func locate<Frame: RegisterFile>(
         _ affinity: MPIDRAffinity,
         in gic: GICDescription,
-        readPIDR2: (UInt64) -> UInt32,
-        readTYPER: (UInt64) -> UInt64
+        frame: (_ base: UInt64) -> Frame
     ) throws(GICError) -> UInt64 {
         for index in 0 ..< gic.redistributorRegionCount {
             let range = gic.redistributorRegion(index)
             let region = RedistributorRegion(base: range.base, size: range.size)
-            try checkArchitecture(of: region, readPIDR2: readPIDR2)
-            if let frame = findFrame(for: affinity, in: region, stride: gic.redistributorStride, readTYPER: readTYPER) {
-                return frame
+            try checkArchitecture(of: region, frame: frame)
+            if let found = findFrame(for: affinity, in: region, stride: gic.redistributorStride, frame: frame) {
+                return found
             }
         }
         throw .noRedistributor(affinity)

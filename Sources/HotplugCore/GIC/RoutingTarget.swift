@@ -12,7 +12,7 @@
 /// = 1, and a hotplug move must land on exactly one chosen CPU, never on "any
 /// participating PE". The mode bit is still decoded so that a value read back
 /// from the hardware can be checked.
-public struct RoutingTarget: Hashable, Sendable {
+public struct RoutingTarget: RegisterValue, Hashable, Sendable {
     /// The register bits this type keeps: affinity fields and bit 31.
     public let rawValue: UInt64
 
@@ -30,6 +30,13 @@ public struct RoutingTarget: Hashable, Sendable {
     @inline(__always)
     public init(registerValue: UInt64) {
         rawValue = registerValue & (MPIDRAffinity.affinityBits | RoutingTarget.interruptRoutingModeBit)
+    }
+
+    /// The register file's way of decoding a routing register: the same as
+    /// `init(registerValue:)`, RES0 bits dropped.
+    @inline(__always)
+    public init(rawValue: UInt64) {
+        self.init(registerValue: rawValue)
     }
 
     /// The value to write to the router register.

@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <stddef.h>
 
-#include "BootLayout.h"
+#include "AssemblyLayout.h"
 
 #define ARCH_READ_REGISTER(name, reg)                                       \
     static inline uint64_t arch_read_##name(void)                           \
@@ -47,7 +47,9 @@ ARCH_READ_REGISTER(icc_sre, icc_sre_el1)
 ARCH_WRITE_REGISTER(icc_sre, icc_sre_el1)
 ARCH_WRITE_REGISTER(icc_pmr, icc_pmr_el1)
 ARCH_READ_REGISTER(icc_pmr, icc_pmr_el1)
+ARCH_READ_REGISTER(icc_bpr1, icc_bpr1_el1)
 ARCH_WRITE_REGISTER(icc_bpr1, icc_bpr1_el1)
+ARCH_READ_REGISTER(icc_ctlr, icc_ctlr_el1)
 ARCH_WRITE_REGISTER(icc_ctlr, icc_ctlr_el1)
 ARCH_READ_REGISTER(icc_igrpen1, icc_igrpen1_el1)
 ARCH_WRITE_REGISTER(icc_igrpen1, icc_igrpen1_el1)
@@ -61,7 +63,7 @@ ARCH_READ_REGISTER(firmware_call_marker, tpidrro_el0)
 ARCH_WRITE_REGISTER(firmware_call_marker, tpidrro_el0)
 
 /* Translation regime (Arm ARM D8): MAIR, TCR and SCTLR are the boot stub's
- * (BootLayout.h); the kernel only moves TTBR0 to the final map. */
+ * (AssemblyLayout.h); the kernel only moves TTBR0 to the final map. */
 ARCH_WRITE_REGISTER(ttbr0, ttbr0_el1)
 
 /* Clean one data-cache line to the point of coherency: for data a CPU reads

@@ -1,13 +1,7 @@
-/// The context boot/vectors.S saves on every exception, in its layout:
-/// x0-x30, ELR_EL1, SPSR_EL1, then (not modelled here) the FP/SIMD state.
-struct ExceptionFrame {
-    var x: InlineArray<31, UInt64>
-    var exceptionLinkRegister: UInt64
-    var savedProgramStatus: UInt64
-
-    /// Byte offset of `exceptionLinkRegister` (ELR_EL1: the interrupted PC).
-    static let linkRegisterOffset = 31 * 8
-}
+/// The context boot/vectors.S saves on every exception: `struct
+/// exception_frame`, declared once in AssemblyLayout.h for the assembly and
+/// for Swift.
+typealias ExceptionFrame = exception_frame
 
 /// Every exception other than an IRQ from EL1 ends here. A PSCI call whose
 /// conduit has no firmware behind it is reported as that, with status 2
@@ -20,7 +14,7 @@ func kernelExceptionEntry(_ kind: UInt64, _ rawFrame: UnsafeRawPointer) -> Never
     let slot = VectorSlot(rawValue: kind)
     let syndrome = ExceptionSyndrome(rawValue: arch_read_esr())
     if slot.isSynchronous {
-        PSCIFirmware.reportTrap(syndrome: syndrome, exceptionLinkRegister: frame.pointee.exceptionLinkRegister)
+        PSCIFirmware.reportTrap(syndrome: syndrome, exceptionLinkRegister: frame.pointee.elr)
     }
     let faultAddress = arch_read_far()
     let mpidr = arch_read_mpidr() & MPIDRAffinity.affinityBits
@@ -45,11 +39,11 @@ func kernelExceptionEntry(_ kind: UInt64, _ rawFrame: UnsafeRawPointer) -> Never
     }
     Console.emergencyLine { out in
         out.write("  ELR_EL1 ")
-        out.hex(frame.pointee.exceptionLinkRegister, digits: 16)
+        out.hex(frame.pointee.elr, digits: 16)
         out.write("  FAR_EL1 ")
         out.hex(faultAddress, digits: 16)
         out.write("  SPSR_EL1 ")
-        out.hex(frame.pointee.savedProgramStatus, digits: 8)
+        out.hex(frame.pointee.spsr, digits: 8)
     }
     Semihosting.exit(3)
 }

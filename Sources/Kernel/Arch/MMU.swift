@@ -4,7 +4,7 @@
 /// (boot/start.S: the boot CPU under an early map of the blocks holding the
 /// image and the device tree, a secondary directly under this map).
 /// `IdentityMap` in the pure core decides every descriptor of this map;
-/// MAIR, TCR and SCTLR are the boot stub's (BootLayout.h), the same for both
+/// MAIR, TCR and SCTLR are the boot stub's (AssemblyLayout.h), the same for both
 /// maps, so joining this map changes only `TTBR0_EL1`.
 ///
 /// Why a map at all, in an identity-mapped kernel: with the MMU off every

@@ -42,7 +42,7 @@ enum HardwareReport {
                 out.hex(region.size)
             }
         }
-        let typer = DistributorType(rawValue: MMIORegion(base: gic.distributor.base).read32(DistributorRegister.GICD_TYPER))
+        let typer = MMIORegion(base: gic.distributor.base).read(DistributorRegister.GICD_TYPER)
         Console.line { out in
             out.write("GICD_TYPER ")
             out.hex(UInt64(typer.rawValue), digits: 8)

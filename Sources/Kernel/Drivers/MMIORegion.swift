@@ -1,13 +1,15 @@
 import _Volatile
 
 /// A block of device registers at a physical address (identity-mapped, so
-/// the same value is the virtual address).
+/// the same value is the virtual address): the image's `RegisterFile`.
 ///
 /// Every access is volatile: the optimiser may neither merge nor drop one
-/// (../shared/platform-notes.md saw whole strings collapse to their last byte
-/// without it). Offsets come from `RegisterLayout` in the pure core, never
-/// from literals at the call site.
-struct MMIORegion {
+/// (without it, whole strings written to the UART collapsed to their last
+/// byte). Registers come from the core's layouts (`DistributorRegister`,
+/// `RedistributorRegister`, `PL011Register`, `PL031Register`), so each
+/// access has the width its register declares; there is no access by raw
+/// offset.
+struct MMIORegion: RegisterFile {
     /// Physical (and virtual) base address.
     let base: UInt64
 
@@ -17,33 +19,27 @@ struct MMIORegion {
     }
 
     @inline(__always)
-    func read32(_ offset: Int) -> UInt32 {
-        VolatileMappedRegister<UInt32>(unsafeBitPattern: UInt(base) + UInt(offset)).load()
+    func read(_ register: Register<UInt32>) -> UInt32 {
+        VolatileMappedRegister<UInt32>(unsafeBitPattern: address(of: register)).load()
     }
 
     @inline(__always)
-    func write32(_ offset: Int, _ value: UInt32) {
-        VolatileMappedRegister<UInt32>(unsafeBitPattern: UInt(base) + UInt(offset)).store(value)
+    func write(_ register: Register<UInt32>, _ value: UInt32) {
+        VolatileMappedRegister<UInt32>(unsafeBitPattern: address(of: register)).store(value)
     }
 
     @inline(__always)
-    func writeByte(_ offset: Int, _ value: UInt8) {
-        VolatileMappedRegister<UInt8>(unsafeBitPattern: UInt(base) + UInt(offset)).store(value)
+    func read(_ register: Register<UInt64>) -> UInt64 {
+        VolatileMappedRegister<UInt64>(unsafeBitPattern: address(of: register)).load()
     }
 
     @inline(__always)
-    func read64(_ offset: Int) -> UInt64 {
-        VolatileMappedRegister<UInt64>(unsafeBitPattern: UInt(base) + UInt(offset)).load()
+    func write(_ register: Register<UInt64>, _ value: UInt64) {
+        VolatileMappedRegister<UInt64>(unsafeBitPattern: address(of: register)).store(value)
     }
 
     @inline(__always)
-    func write64(_ offset: Int, _ value: UInt64) {
-        VolatileMappedRegister<UInt64>(unsafeBitPattern: UInt(base) + UInt(offset)).store(value)
-    }
-
-    /// A region `offset` bytes further on (a sub-frame such as SGI_base).
-    @inline(__always)
-    func advanced(by offset: UInt64) -> MMIORegion {
-        MMIORegion(base: base + offset)
+    private func address<Value>(of register: Register<Value>) -> UInt {
+        UInt(base) + UInt(register.offset)
     }
 }

@@ -2,32 +2,25 @@
 /// DDI 0224: a seconds counter with a match register whose alarm is a real
 /// level-sensitive device interrupt. Setting the match register to the
 /// current count raises the alarm at once (QEMU's model), which makes the
-/// RTC a device interrupt the demonstration can fire at every step.
+/// RTC a device interrupt that software can raise whenever it wants.
+/// Registers and bits: `PL031Register` in the core.
 struct PL031 {
-    /// RTCDR, RTCMR, RTCIMSC, RTCICR (TRM §3.2).
-    enum Register {
-        static let data = 0x00
-        static let match = 0x04
-        static let interruptMask = 0x10
-        static let interruptClear = 0x1C
-    }
-
     let registers: MMIORegion
 
-    /// Unmasks the alarm interrupt in the RTC.
+    /// Unmasks the alarm interrupt in the RTC, a stale alarm cleared first.
     func enableAlarmInterrupt() {
-        registers.write32(Register.interruptClear, 1)
-        registers.write32(Register.interruptMask, 1)
+        registers.write(PL031Register.RTCICR, .alarm)
+        registers.write(PL031Register.RTCIMSC, .alarm)
     }
 
     /// Raises the alarm now: match = current count.
     func raiseAlarm() {
-        registers.write32(Register.match, registers.read32(Register.data))
+        registers.write(PL031Register.RTCMR, registers.read(PL031Register.RTCDR))
     }
 
     /// Clears the alarm (the handler's job: the line is level-sensitive).
     func clearAlarm() {
-        registers.write32(Register.interruptClear, 1)
+        registers.write(PL031Register.RTCICR, .alarm)
     }
 }
 

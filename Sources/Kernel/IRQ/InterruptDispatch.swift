@@ -14,7 +14,7 @@
 @_cdecl("kernel_irq_entry")
 func kernelIRQEntry(_ frame: UnsafeMutableRawPointer) {
     let cpu = CPUs.current
-    CPUs.sampledPC[cpu.index] = frame.load(fromByteOffset: ExceptionFrame.linkRegisterOffset, as: UInt64.self)
+    CPUs.sampledPC[cpu.index] = frame.assumingMemoryBound(to: ExceptionFrame.self).pointee.elr
     while true {
         let id = CPUInterface.acknowledge()
         if id.kind == .special { return }   // 1023: nothing (more) pending

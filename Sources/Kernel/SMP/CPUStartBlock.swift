@@ -1,5 +1,5 @@
 /// What a secondary CPU needs before it can run Swift (`struct
-/// cpu_start_block`, declared once in BootLayout.h for the boot stub and for
+/// cpu_start_block`, declared once in AssemblyLayout.h for the boot stub and for
 /// Swift): handed to PSCI CPU_ON as the context id, so it arrives in the new
 /// CPU's x0 and is read there with the MMU off.
 enum CPUStartBlock {

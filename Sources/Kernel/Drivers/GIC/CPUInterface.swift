@@ -1,65 +1,78 @@
 /// The GICv3 CPU interface, system-register form (IHI 0069 §12.2), of the
-/// calling CPU. Every function acts on the CPU that runs it.
+/// calling CPU. Every function acts on the CPU that runs it. The sequences,
+/// with the barriers each access needs, are the pure core's
+/// (`CPUInterfaceSequences`), run on `SystemRegisters`.
 enum CPUInterface {
-    /// Enables the system-register interface, lets every priority through
-    /// (`ICC_PMR_EL1` = 0xFF), uses no preemption groups, and enables group
-    /// 1 (§12.2.15-12.2.20).
+    /// Turns this CPU's interface on, group 1 enabled last
+    /// (`CPUInterfaceSequences.enable`).
     static func enable() {
-        arch_write_icc_sre(arch_read_icc_sre() | 1)
-        arch_isb()
-        arch_write_icc_pmr(0xFF)
-        arch_write_icc_bpr1(0)
-        arch_write_icc_ctlr(0)           // EOImode 0: EOI both drops priority and deactivates
-        arch_write_icc_igrpen1(1)
-        arch_isb()
+        CPUInterfaceSequences.enable(SystemRegisters())
     }
 
     /// Stops delivery of group-1 interrupts to this CPU: the first step of
     /// going offline.
     static func disableGroup1() {
-        arch_write_icc_igrpen1(0)
-        arch_isb()
+        CPUInterfaceSequences.disableGroup1(SystemRegisters())
     }
 
-    /// `ICC_IAR1_EL1`: the highest-priority pending interrupt, now active
-    /// (1023 when there is none).
-    ///
-    /// DSB SY after the read, as Linux (`gic_read_iar_common`) and Xen do:
-    /// the read is a system-register access, which memory barriers do not
-    /// order, and its effect (the interrupt made active in the GIC, its
-    /// pending state consumed) is only guaranteed to be observed by the
-    /// distributor and redistributors, and ordered before this CPU's
-    /// following memory accesses (the handler's reads of its device, the
-    /// descriptor, a `GICD_ISACTIVER` read) once a DSB completes (IHI 0069,
-    /// "Observability of the effects of accesses to the GIC registers"). No
-    /// ISB: the architecture makes the read self-synchronising for this
-    /// CPU's own interrupt signalling, so unmasking right after it cannot
-    /// take the same interrupt again.
+    /// `ICC_IAR1_EL1`, then DSB SY: the highest-priority pending interrupt,
+    /// now active (1023 when there is none).
     @inline(__always)
     static func acknowledge() -> InterruptID {
-        let value = arch_read_icc_iar1()
-        arch_dsb_sy()
-        return InterruptID(UInt32(truncatingIfNeeded: value & 0xFF_FFFF))
+        CPUInterfaceSequences.acknowledge(SystemRegisters())
     }
 
-    /// `ICC_EOIR1_EL1`: priority drop and deactivation (EOImode 0).
-    ///
-    /// ISB after the write, as Linux (`gic_write_eoir`) and Xen
-    /// (`gicv3_eoi_irq`) do: a system-register write takes effect for later
-    /// instructions only after a context synchronisation event, so without
-    /// it the running priority could still be the interrupt's when the next
-    /// instructions run, e.g. when interrupts are unmasked or the next
-    /// `ICC_IAR1_EL1` read decides what can be taken.
+    /// `ICC_EOIR1_EL1`, then ISB: priority drop and deactivation (EOImode 0).
     @inline(__always)
     static func endOfInterrupt(_ id: InterruptID) {
-        arch_write_icc_eoir1(UInt64(id.rawValue))
-        arch_isb()
+        CPUInterfaceSequences.endOfInterrupt(id, on: SystemRegisters())
     }
 
-    /// Sends SGI `id` to one CPU (`ICC_SGI1R_EL1`, never broadcast).
+    /// Sends SGI `id` to one CPU (`ICC_SGI1R_EL1`, never broadcast), DSB ISH
+    /// before and ISB after.
     static func sendSGI(_ id: InterruptID, to target: MPIDRAffinity) {
-        arch_dsb_ish()                   // the target must see what we wrote before the SGI
-        arch_write_icc_sgi1r(SoftwareGeneratedInterrupt.registerValue(sending: id, to: target))
-        arch_isb()
+        CPUInterfaceSequences.sendSGI(id, to: target, on: SystemRegisters())
+    }
+}
+
+/// The calling CPU's GIC system registers and barriers: `MRS`, `MSR`, `ISB`
+/// and `DSB` through the accessors of Arch/AArch64.h. Each function is
+/// inlined with a constant register name, so the `switch` folds away and
+/// the image executes the one instruction.
+struct SystemRegisters: SystemRegisterFile {
+    @inline(__always)
+    func read(_ register: SystemRegisterName) -> UInt64 {
+        switch register {
+        case .ICC_SRE_EL1: return arch_read_icc_sre()
+        case .ICC_PMR_EL1: return arch_read_icc_pmr()
+        case .ICC_BPR1_EL1: return arch_read_icc_bpr1()
+        case .ICC_CTLR_EL1: return arch_read_icc_ctlr()
+        case .ICC_IGRPEN1_EL1: return arch_read_icc_igrpen1()
+        case .ICC_IAR1_EL1: return arch_read_icc_iar1()
+        case .ICC_EOIR1_EL1, .ICC_SGI1R_EL1: fatalError("ICC_EOIR1_EL1 and ICC_SGI1R_EL1 are write-only")
+        }
+    }
+
+    @inline(__always)
+    func write(_ register: SystemRegisterName, _ value: UInt64) {
+        switch register {
+        case .ICC_SRE_EL1: arch_write_icc_sre(value)
+        case .ICC_PMR_EL1: arch_write_icc_pmr(value)
+        case .ICC_BPR1_EL1: arch_write_icc_bpr1(value)
+        case .ICC_CTLR_EL1: arch_write_icc_ctlr(value)
+        case .ICC_IGRPEN1_EL1: arch_write_icc_igrpen1(value)
+        case .ICC_EOIR1_EL1: arch_write_icc_eoir1(value)
+        case .ICC_SGI1R_EL1: arch_write_icc_sgi1r(value)
+        case .ICC_IAR1_EL1: fatalError("ICC_IAR1_EL1 is read-only")
+        }
+    }
+
+    @inline(__always)
+    func barrier(_ barrier: Barrier) {
+        switch barrier {
+        case .instructionSynchronization: arch_isb()
+        case .dataSynchronizationFullSystem: arch_dsb_sy()
+        case .dataSynchronizationInnerShareable: arch_dsb_ish()
+        }
     }
 }

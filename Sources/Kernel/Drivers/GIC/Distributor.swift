@@ -8,6 +8,10 @@
 ///
 /// Routing never broadcasts: `GICD_IROUTER.Interrupt_Routing_Mode` is always
 /// 0 and every route is read back and checked.
+///
+/// The sequences are the pure core's (`DistributorInitialisation`,
+/// `SharedInterruptControl`), run on the MMIO frame; this driver adds the
+/// deadline, the error report and the count of routing writes.
 struct Distributor {
     let registers: MMIORegion
     let type: DistributorType
@@ -18,13 +22,9 @@ struct Distributor {
 
     init(base: UInt64) {
         registers = MMIORegion(base: base)
-        type = DistributorType(rawValue: registers.read32(DistributorRegister.GICD_TYPER))
-        security = DistributorSecurity(distributorControl: registers.read32(DistributorRegister.GICD_CTLR))
+        type = registers.read(DistributorRegister.GICD_TYPER)
+        security = DistributorSecurity(distributorControl: registers.read(DistributorRegister.GICD_CTLR))
     }
-
-    /// The priority every interrupt gets: mid-range, below the mask value
-    /// `CPUInterface` programs.
-    static let defaultPriority: UInt8 = 0xA0
 
     /// How long any one GIC register-write or power handshake may take.
     static let waitMilliseconds: UInt64 = 100
@@ -42,81 +42,66 @@ struct Distributor {
     func initialize(routingTo bootCPU: MPIDRAffinity) -> Bool {
         do throws(GICError) {
             let outcome = try DistributorInitialisation.run(
-                registers, type: type, routingTo: bootCPU, priority: Distributor.defaultPriority,
+                registers, type: type, routingTo: bootCPU, priority: InterruptPriority.kernelDefault,
                 wait: Distributor.wait(until:))
             Distributor.routerWrites.add(outcome.routerWrites)
             return true
         } catch {
-            Console.line { out in
-                out.write("error: gic: ")
-                out.write(error.message)
-            }
+            Distributor.report(error)
             return false
         }
     }
 
-    /// Waits for `GICD_CTLR.RWP` to clear (§12.9.4): the effects of a write
-    /// to GICD_CTLR or GICD_ICENABLER are visible only then.
-    func waitForRegisterWrite() -> Bool {
-        do throws(GICError) {
-            try DistributorInitialisation.waitForRegisterWrite(registers, Distributor.wait(until:))
-            return true
-        } catch {
-            Console.line { out in
-                out.write("error: gic: ")
-                out.write(error.message)
-            }
-            return false
+    /// Says what went wrong, on one line.
+    private static func report(_ error: GICError) {
+        Console.line { out in
+            out.write("error: gic: ")
+            out.write(error.message)
         }
     }
 
     /// Level-sensitive or edge-triggered (`GICD_ICFGR` Int_config bit 1).
     /// Only changed while the interrupt is disabled (§12.9.12).
     func configure(_ id: InterruptID, edgeTriggered: Bool) {
-        let (offset, shift) = DistributorRegister.configurationRegister(for: id)
-        var value = registers.read32(offset)
-        value &= ~(UInt32(0b10) << shift)
-        if edgeTriggered { value |= UInt32(0b10) << shift }
-        registers.write32(offset, value)
+        SharedInterruptControl.setTrigger(registers, id, edgeTriggered: edgeTriggered)
     }
 
     func enable(_ id: InterruptID) {
-        let (offset, bit) = DistributorRegister.bitRegister(base: .GICD_ISENABLER, for: id)
-        registers.write32(offset, 1 << bit)
+        SharedInterruptControl.enable(registers, id)
     }
 
+    /// Disables `id` and waits for the disable to take effect
+    /// (`GICD_CTLR.RWP`); says so if it does not by the deadline.
     func disable(_ id: InterruptID) {
-        let (offset, bit) = DistributorRegister.bitRegister(base: .GICD_ICENABLER, for: id)
-        registers.write32(offset, 1 << bit)
-        _ = waitForRegisterWrite()
+        do throws(GICError) {
+            try SharedInterruptControl.disable(registers, id, wait: Distributor.wait(until:))
+        } catch {
+            Distributor.report(error)
+        }
     }
 
     func isEnabled(_ id: InterruptID) -> Bool {
-        let (offset, bit) = DistributorRegister.bitRegister(base: .GICD_ISENABLER, for: id)
-        return registers.read32(offset) & 1 << bit != 0
+        SharedInterruptControl.isEnabled(registers, id)
     }
 
     /// Makes the interrupt pending, as a device would (`GICD_ISPENDR`).
     func setPending(_ id: InterruptID) {
-        let (offset, bit) = DistributorRegister.bitRegister(base: .GICD_ISPENDR, for: id)
-        registers.write32(offset, 1 << bit)
+        SharedInterruptControl.setPending(registers, id)
     }
 
     func isPending(_ id: InterruptID) -> Bool {
-        let (offset, bit) = DistributorRegister.bitRegister(base: .GICD_ISPENDR, for: id)
-        return registers.read32(offset) & 1 << bit != 0
+        SharedInterruptControl.isPending(registers, id)
     }
 
     func isActive(_ id: InterruptID) -> Bool {
-        let (offset, bit) = DistributorRegister.bitRegister(base: .GICD_ISACTIVER, for: id)
-        return registers.read32(offset) & 1 << bit != 0
+        SharedInterruptControl.isActive(registers, id)
     }
 
     /// Routes `id` to the one CPU with `affinity`: one `GICD_IROUTER` write,
     /// counted in `routerWrites` (every such write the kernel makes goes
     /// through here, so the count can be checked against QEMU's own trace).
     func route(_ id: InterruptID, to affinity: MPIDRAffinity) {
-        registers.write64(DistributorRegister.routerOffset(for: id), RoutingTarget(affinity: affinity).registerValue)
+        SharedInterruptControl.route(registers, id, to: affinity)
         Distributor.routerWrites.add()
     }
 
@@ -126,10 +111,6 @@ struct Distributor {
     /// The routing register as the GIC holds it: the witness every check
     /// uses, never the descriptor table.
     func routing(of id: InterruptID) -> RoutingTarget {
-        RoutingTarget(registerValue: registers.read64(DistributorRegister.routerOffset(for: id)))
+        SharedInterruptControl.routing(registers, of: id)
     }
 }
-
-/// Volatile MMIO is the image's register file for the pure core's GIC
-/// sequences (`DistributorInitialisation`, `RedistributorSequences`).
-extension MMIORegion: RegisterFile {}

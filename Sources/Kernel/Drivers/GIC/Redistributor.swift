@@ -15,10 +15,7 @@ struct Redistributor {
 
     /// The redistributor of the CPU with `affinity`.
     init(serving affinity: MPIDRAffinity, in gic: GICDescription) throws(GICError) {
-        let base = try RedistributorType.locate(
-            affinity, in: gic,
-            readPIDR2: { address in MMIORegion(base: address).read32(0) },
-            readTYPER: { address in MMIORegion(base: address).read64(0) })
+        let base = try RedistributorType.locate(affinity, in: gic, frame: MMIORegion.init(base:))
         frame = MMIORegion(base: base)
     }
 
@@ -40,6 +37,6 @@ struct Redistributor {
     /// 1, default priority; SGIs enabled again, PPIs left disabled.
     func configurePrivateInterrupts() throws(GICError) {
         try RedistributorSequences.configurePrivateInterrupts(
-            frame, frame: frame.base, priority: Distributor.defaultPriority, wait: Distributor.wait(until:))
+            frame, frame: frame.base, priority: InterruptPriority.kernelDefault, wait: Distributor.wait(until:))
     }
 }

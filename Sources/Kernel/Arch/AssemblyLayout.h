@@ -1,8 +1,9 @@
 /*
- * Values and layouts shared by the boot stub (boot/start.S, which includes
- * this file) and the Swift kernel (through the bridging header AArch64.h).
- * Written once here; the host tests read this file and check the MMU values
- * against the pure core's IdentityMap, which builds the final map.
+ * Values and layouts shared by the assembly (boot/start.S and boot/vectors.S
+ * include this file) and the Swift kernel (through the bridging header
+ * AArch64.h). Written once here: the structs' offsets are checked by the
+ * compiler (_Static_assert), and the host tests read this file and check the
+ * MMU values against the pure core's IdentityMap, which builds the final map.
  */
 #ifndef KERNEL_BOOT_LAYOUT_H
 #define KERNEL_BOOT_LAYOUT_H
@@ -63,9 +64,39 @@
 #define CPU_START_BLOCK_LOGICAL_INDEX  16
 #define CPU_START_BLOCK_SIZE           24
 
+/*
+ * What boot/vectors.S saves on every exception, on the current stack:
+ * x0-x30, ELR_EL1, SPSR_EL1 and a pad word; q0-q31; FPSR and FPCR; then 16
+ * bytes where the vector slot first pushed x0/x1 (moved into x[0..1] once
+ * the frame is built).
+ */
+#define EXCEPTION_FRAME_ELR         248
+#define EXCEPTION_FRAME_SPSR        256
+#define EXCEPTION_FRAME_Q           272
+#define EXCEPTION_FRAME_FP_STATUS   784
+#define EXCEPTION_FRAME_SLOT_PUSH   800
+#define EXCEPTION_FRAME_SIZE        816
+
 #ifndef __ASSEMBLER__
 #include <stdint.h>
 #include <stddef.h>
+
+struct exception_frame {
+    uint64_t x[31];
+    uint64_t elr;            /* ELR_EL1: where the exception was taken */
+    uint64_t spsr;           /* SPSR_EL1 */
+    uint64_t pad;
+    uint64_t q[64];          /* q0-q31, two words each */
+    uint64_t fpsr;
+    uint64_t fpcr;
+    uint64_t slot_push[2];
+};
+_Static_assert(offsetof(struct exception_frame, elr) == EXCEPTION_FRAME_ELR, "exception frame layout");
+_Static_assert(offsetof(struct exception_frame, spsr) == EXCEPTION_FRAME_SPSR, "exception frame layout");
+_Static_assert(offsetof(struct exception_frame, q) == EXCEPTION_FRAME_Q, "exception frame layout");
+_Static_assert(offsetof(struct exception_frame, fpsr) == EXCEPTION_FRAME_FP_STATUS, "exception frame layout");
+_Static_assert(offsetof(struct exception_frame, slot_push) == EXCEPTION_FRAME_SLOT_PUSH, "exception frame layout");
+_Static_assert(sizeof(struct exception_frame) == EXCEPTION_FRAME_SIZE, "exception frame layout");
 
 struct cpu_start_block {
     uint64_t stack_top;      /* top of this CPU's stack (stacks grow down) */

@@ -2,16 +2,16 @@ import Foundation
 import XCTest
 @testable import HotplugCore
 
-/// The boot stub's MMU values (Sources/Kernel/Arch/BootLayout.h, read here
+/// The assembly's shared values (Sources/Kernel/Arch/AssemblyLayout.h, read here
 /// as text) against the pure core's `IdentityMap`: the early map the stub
 /// builds and the final map the kernel switches to must agree bit for bit
 /// on RAM blocks, MAIR, TCR and SCTLR, or the switch would need
 /// break-before-make.
-final class BootLayoutTests: XCTestCase {
+final class AssemblyLayoutTests: XCTestCase {
     private func headerValues(file: StaticString = #filePath) throws -> [String: UInt64] {
         let header = URL(fileURLWithPath: "\(file)")
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Sources/Kernel/Arch/BootLayout.h")
+            .appendingPathComponent("Sources/Kernel/Arch/AssemblyLayout.h")
         let text = try String(contentsOf: header, encoding: .utf8)
         var values: [String: UInt64] = [:]
         for line in text.split(separator: "\n") {
@@ -56,6 +56,18 @@ final class BootLayoutTests: XCTestCase {
         XCTAssertEqual(header["CPU_START_BLOCK_TABLE_BASE"], 8)
         XCTAssertEqual(header["CPU_START_BLOCK_LOGICAL_INDEX"], 16)
         XCTAssertEqual(header["CPU_START_BLOCK_SIZE"], 24)
+    }
+
+    /// The exception frame lives on the stack, which AArch64 keeps 16-byte
+    /// aligned (SP alignment checking), and its pairs are stored with STP of
+    /// q registers, which want 16-byte offsets.
+    func testExceptionFrameKeepsTheStackAligned() throws {
+        let header = try headerValues()
+        let size = try XCTUnwrap(header["EXCEPTION_FRAME_SIZE"])
+        XCTAssertEqual(size % 16, 0)
+        XCTAssertEqual(try XCTUnwrap(header["EXCEPTION_FRAME_Q"]) % 16, 0)
+        XCTAssertEqual(header["EXCEPTION_FRAME_ELR"], 31 * 8, "after x0-x30")
+        XCTAssertEqual(header["EXCEPTION_FRAME_SLOT_PUSH"], size - 16, "the slot's push is the frame's last 16 bytes")
     }
 }
 
