@@ -60,7 +60,12 @@ CORE_SOURCES   := $(shell find Sources/HotplugCore -name '*.swift' | sort)
 KERNEL_SOURCES := $(shell find Sources/Kernel -name '*.swift' | sort)
 BRIDGING_HEADER := Sources/Kernel/Arch/AArch64.h
 
+# RawLayout, StaticExclusiveOnly and BuiltinModule: the inline storage of a
+# lock's data (Sources/Kernel/Arch/SpinLock.swift), built as the standard
+# library builds Mutex.
 SWIFT_FLAGS := -target aarch64-none-none-elf -enable-experimental-feature Embedded \
+	-enable-experimental-feature RawLayout -enable-experimental-feature StaticExclusiveOnly \
+	-enable-experimental-feature BuiltinModule \
 	-wmo -parse-as-library -Osize -swift-version 6 \
 	-Xfrontend -disable-stack-protector -Xfrontend -function-sections \
 	-Xcc -fno-pic -Xcc -mcpu=cortex-a57 \

@@ -312,7 +312,7 @@ final class ConsoleParserTests: XCTestCase {
         }
     }
 
-    /// Verb and policy words are matched exactly.
+    /// Verb words are matched exactly (policy words: RebalancePolicyKindTests).
     func testWordLookup() {
         for verb in ConsoleVerb.allCases {
             let word = verb.word.withUTF8Buffer { Array($0) }
@@ -320,10 +320,6 @@ final class ConsoleParserTests: XCTestCase {
             XCTAssertNil(ConsoleVerb(word: word.dropLast()))
             XCTAssertNil(ConsoleVerb(word: word + [0x20]))
         }
-        XCTAssertEqual(RebalancePolicyName(parsing: bytes("seed")), .seed)
-        XCTAssertEqual(RebalancePolicyName(parsing: bytes("balanced")), .balanced)
-        XCTAssertNil(RebalancePolicyName(parsing: bytes("")))
-        XCTAssertNil(RebalancePolicyName(parsing: bytes("balance")))
     }
 
     /// A word keeps 32 bytes; equality looks at the kept bytes and the

@@ -47,7 +47,7 @@ final class GICCodecTests: XCTestCase {
         XCTAssertEqual(type.itLinesNumber, 7)
         XCTAssertEqual(type.spiLimit, 255)
         XCTAssertEqual(type.spiCount, 224)
-        XCTAssertEqual(type.sharedInterrupts, 32 ... 255)
+        XCTAssertEqual(type.spis, 32 ... 255)
         XCTAssertTrue(type.no1N, "QEMU has no 1-of-N routing")
         XCTAssertTrue(type.supportsAffinity3)
         XCTAssertTrue(type.supportsLPIs)
@@ -79,7 +79,7 @@ final class GICCodecTests: XCTestCase {
             let type = DistributorType(rawValue: raw)
             XCTAssertEqual(type.spiLimit, limit, comment)
             XCTAssertEqual(type.spiCount, count, comment)
-            XCTAssertEqual(type.sharedInterrupts, range, comment)
+            XCTAssertEqual(type.spis, range, comment)
         }
     }
 

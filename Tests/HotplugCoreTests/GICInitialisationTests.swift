@@ -244,7 +244,7 @@ final class GICInitialisationTests: XCTestCase {
             let registers = distributor(control: .DS)
             let outcome = try run(registers, type)
             let written = singleWrites(registers)
-            let spis = try XCTUnwrap(type.sharedInterrupts)
+            let spis = try XCTUnwrap(type.spis)
 
             let bitArrays: [(BitPerInterruptRegister, UInt32)] = [
                 (.GICD_ICENABLER, ~0), (.GICD_ICPENDR, ~0), (.GICD_ICACTIVER, ~0), (.GICD_IGROUPR, ~0), (.GICD_IGRPMODR, 0),

@@ -87,33 +87,8 @@ final class SplitMix64Tests: XCTestCase {
     }
 }
 
-/// Dense per-INTID slots sized from GICD_TYPER, and the vector-slot names the
-/// fault report prints.
-final class InterruptSlotsAndVectorTests: XCTestCase {
-    /// QEMU virt (ITLinesNumber 7): SGIs, PPIs and SPIs keep their INTID.
-    func testSlotsOfQEMUVirt() {
-        let slots = InterruptSlots(DistributorType(rawValue: 0x037A_0007))
-        XCTAssertEqual(slots.count, 256)
-        XCTAssertEqual(slots.slot(of: InterruptID(0)), 0)
-        XCTAssertEqual(slots.slot(of: InterruptID(33)), 33)
-        XCTAssertEqual(slots.slot(of: InterruptID(255)), 255)
-        XCTAssertNil(slots.slot(of: InterruptID(256)), "beyond ITLinesNumber")
-        XCTAssertNil(slots.slot(of: InterruptID(1023)), "spurious has no slot")
-        XCTAssertNil(slots.slot(of: InterruptID(4096)), "no eSPI on this GIC")
-    }
-
-    /// 988 SPIs and 1024 eSPIs (ITLinesNumber 31, ESPI, ESPI_range 31):
-    /// eSPIs follow the last SPI slot.
-    func testSlotsWithExtendedSPIs() {
-        let slots = InterruptSlots(DistributorType(rawValue: 31 << 27 | 1 << 8 | 31))
-        XCTAssertEqual(slots.count, 1020 + 1024)
-        XCTAssertEqual(slots.slot(of: InterruptID(1019)), 1019)
-        XCTAssertNil(slots.slot(of: InterruptID(1020)))
-        XCTAssertEqual(slots.slot(of: InterruptID(4096)), 1020)
-        XCTAssertEqual(slots.slot(of: InterruptID(5119)), 2043)
-        XCTAssertNil(slots.slot(of: InterruptID(5120)))
-    }
-
+/// The vector-slot names the fault report prints.
+final class VectorSlotTests: XCTestCase {
     /// Cases: (slot, exception type, origin).
     func testVectorSlotNames() {
         let cases: [(UInt64, String, String)] = [

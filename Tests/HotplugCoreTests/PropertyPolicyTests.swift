@@ -212,9 +212,7 @@ struct PolicyWorld {
         self.online = online.isEmpty ? CPUMask(single: LogicalCPU(0)) : online
         let count = testCase.descriptors.count
         let extended = min(testCase.extended, count)
-        table = DescriptorTable(layout: SharedInterruptLayout(
-            sharedInterrupts: count > extended ? InterruptID.firstSPI ... InterruptID.firstSPI + UInt32(count - extended - 1) : nil,
-            extendedSPIs: extended > 0 ? InterruptID.firstExtendedSPI ... InterruptID.firstExtendedSPI + UInt32(extended - 1) : nil))
+        table = DescriptorTable(layout: InterruptLayout(spiCount: count - extended, extendedSPICount: extended))
         for (index, recipe) in testCase.descriptors.enumerated() {
             let mask = recipe.mask(cpus: testCase.cpus)
             let online = self.online

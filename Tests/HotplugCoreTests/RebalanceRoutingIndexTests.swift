@@ -73,7 +73,7 @@ final class RebalanceRoutingIndexTests: XCTestCase {
 
     /// A table of `layout` with a handler on every descriptor but every
     /// `withoutHandlerEvery`-th, all-CPU masks, everything on CPU 0.
-    private func table(_ layout: SharedInterruptLayout, withoutHandlerEvery: Int = 50) -> DescriptorTable {
+    private func table(_ layout: InterruptLayout, withoutHandlerEvery: Int = 50) -> DescriptorTable {
         let table = DescriptorTable(layout: layout)
         for index in 0 ..< table.count {
             table.withDescriptor(at: index) { descriptor in
@@ -205,8 +205,8 @@ final class RebalanceRoutingIndexTests: XCTestCase {
     /// moves, as many as the lower bound — however large the table. Tables from QEMU's 224 SPIs to the
     /// architectural maximum, 988 SPIs + 1024 eSPIs.
     func testCostFollowsWhatMovesNotTheTable() {
-        let layouts: [(SharedInterruptLayout, String)] = [
-            (SharedInterruptLayout(DistributorType(rawValue: 7)), "QEMU: ITLinesNumber 7, 224 SPIs"),
+        let layouts: [(InterruptLayout, String)] = [
+            (InterruptLayout(DistributorType(rawValue: 7)), "QEMU: ITLinesNumber 7, 224 SPIs"),
             (smallLayout(spis: 988), "988 SPIs"),
             (smallLayout(spis: 988, extended: 1024), "988 SPIs + 1024 eSPIs"),
         ]

@@ -62,10 +62,8 @@ struct SimulatedDistributor: InterruptRouter {
 }
 
 /// A layout of `spis` SPIs from INTID 32 and `extended` eSPIs from 4096.
-func smallLayout(spis: Int, extended: Int = 0) -> SharedInterruptLayout {
-    SharedInterruptLayout(
-        sharedInterrupts: spis > 0 ? InterruptID.firstSPI ... InterruptID.firstSPI + UInt32(spis - 1) : nil,
-        extendedSPIs: extended > 0 ? InterruptID.firstExtendedSPI ... InterruptID.firstExtendedSPI + UInt32(extended - 1) : nil)
+func smallLayout(spis: Int, extended: Int = 0) -> InterruptLayout {
+    InterruptLayout(spiCount: spis, extendedSPICount: extended)
 }
 
 /// The mask of the listed CPUs.

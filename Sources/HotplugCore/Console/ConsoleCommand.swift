@@ -20,7 +20,7 @@ public enum ConsoleCommand: Equatable, Sendable {
     /// `ConsoleParser.fireCounts`.
     case fire(InterruptID, count: Int)
     /// `policy seed|balanced`: choose the rebalance policy.
-    case policy(RebalancePolicyName)
+    case policy(RebalancePolicyKind)
     /// `stress SEED EVENTS`: random hotplug and affinity changes under an
     /// interrupt storm, `events` in `ConsoleParser.stressEvents`.
     case stress(seed: UInt64, events: Int)

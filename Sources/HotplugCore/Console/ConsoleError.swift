@@ -25,7 +25,7 @@ public enum ConsoleError: Error, Equatable, Sendable {
     case notSharedInterrupt(ConsoleWord)
     /// A cpu list that does not parse or names a CPU the machine lacks.
     case badCPUList(ConsoleWord, CPUListError)
-    /// `policy` with a name other than `seed` or `balanced`.
+    /// `policy` with a name no `RebalancePolicyKind` has.
     case unknownPolicy(ConsoleWord)
     /// A line longer than `LineEditor.capacity`; the word holds its start.
     case lineTooLong(ConsoleWord)
@@ -57,7 +57,8 @@ public enum ConsoleError: Error, Equatable, Sendable {
         case .badCPUList(let word, let reason):
             return "error: bad cpu list " + word.quoted + ": " + reason.message
         case .unknownPolicy(let word):
-            return "error: unknown policy " + word.quoted + " (policies are seed, balanced)"
+            return "error: unknown policy " + word.quoted + " (policies are "
+                + ConsoleText.string(RebalancePolicyKind.names) + ")"
         case .lineTooLong(let start):
             return "error: line " + start.quoted + " is longer than " + String(LineEditor.capacity)
                 + " bytes, ignored"

@@ -75,7 +75,7 @@ public enum ConsoleParser {
             parsed = .fire(intid, count: count)
         case .policy:
             let word = try arguments.required(.policy)
-            guard let policy = RebalancePolicyName(parsing: word) else {
+            guard let policy = RebalancePolicyKind(parsing: word) else {
                 throw .unknownPolicy(ConsoleWord(word))
             }
             parsed = .policy(policy)

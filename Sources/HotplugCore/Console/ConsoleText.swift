@@ -26,6 +26,17 @@ enum ConsoleText {
         return bytes.elementsEqual(expected)
     }
 
+    /// The case whose `word` `bytes` spell exactly, or nil: how a verb or a
+    /// policy is looked up by name.
+    static func matchingCase<Bytes: Collection, Named: CaseIterable>(
+        _ bytes: Bytes, word: (Named) -> StaticString
+    ) -> Named? where Bytes.Element == UInt8 {
+        for candidate in Named.allCases where equals(bytes, word(candidate)) {
+            return candidate
+        }
+        return nil
+    }
+
     /// `text` as a `String`, for building messages.
     static func string(_ text: StaticString) -> String {
         let bytes = UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)

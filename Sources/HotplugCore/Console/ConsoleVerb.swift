@@ -52,11 +52,8 @@ public enum ConsoleVerb: Equatable, Sendable, CaseIterable {
 
     /// The verb whose word is `bytes`, compared byte for byte (case matters).
     public init?<Bytes: Collection>(word bytes: Bytes) where Bytes.Element == UInt8 {
-        for verb in ConsoleVerb.allCases where ConsoleText.equals(bytes, verb.word) {
-            self = verb
-            return
-        }
-        return nil
+        guard let verb = ConsoleText.matchingCase(bytes, word: { (verb: ConsoleVerb) in verb.word }) else { return nil }
+        self = verb
     }
 }
 

@@ -130,7 +130,7 @@ struct SharedInterruptRanges {
     let extendedSPIs: ClosedRange<UInt32>?
 
     init(_ type: DistributorType) {
-        spis = type.sharedInterrupts
+        spis = type.spis
         extendedSPIs = type.extendedSPIs
     }
 

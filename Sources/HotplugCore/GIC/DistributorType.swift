@@ -90,7 +90,7 @@ public struct DistributorType: RegisterValue, Hashable, Sendable {
     public var spiCount: Int { Int(spiLimit) - Int(InterruptID.firstSPI) + 1 }
 
     /// The SPI INTIDs, 32...`spiLimit`, or nil when the GIC has none.
-    public var sharedInterrupts: ClosedRange<UInt32>? {
+    public var spis: ClosedRange<UInt32>? {
         spiLimit >= InterruptID.firstSPI ? InterruptID.firstSPI ... spiLimit : nil
     }
 
@@ -109,7 +109,7 @@ public struct DistributorType: RegisterValue, Hashable, Sendable {
     /// Whether `id` is a shared interrupt this distributor implements, i.e.
     /// one whose `GICD_IROUTER<n>` / `GICD_IROUTER<n>E` exists.
     public func implements(_ id: InterruptID) -> Bool {
-        if let range = sharedInterrupts, range.contains(id.rawValue) { return true }
+        if let range = spis, range.contains(id.rawValue) { return true }
         if let range = extendedSPIs, range.contains(id.rawValue) { return true }
         return false
     }

@@ -1,7 +1,7 @@
 /// Where the interrupt descriptors live, each behind its own lock.
 ///
 /// Indices run `0 ..< count` in INTID order: the SPIs first, then the
-/// extended SPIs (see `SharedInterruptLayout`). The rebalance policies walk
+/// extended SPIs (see `InterruptLayout`). The rebalance policies walk
 /// them in that order, which is the order the patch walks INTIDs in.
 ///
 /// The kernel's store takes the descriptor's spin lock (interrupts masked)

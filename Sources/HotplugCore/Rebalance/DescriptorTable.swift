@@ -1,7 +1,7 @@
 import Synchronization
 
 /// A `DescriptorStore` without locks: one descriptor per shared interrupt of
-/// a `SharedInterruptLayout`, in one buffer allocated when the table is made
+/// an `InterruptLayout`, in one buffer allocated when the table is made
 /// and never again. It keeps a `routingGeneration`, so the balanced policy
 /// notices every routing change made through it, from wherever.
 ///
@@ -11,9 +11,9 @@ import Synchronization
 /// caller holding the table `inout` (the same shape as a store of locks).
 public final class DescriptorTable: DescriptorStore {
     /// Which INTID each index stands for.
-    public let layout: SharedInterruptLayout
+    public let layout: InterruptLayout
 
-    /// The number of descriptors, `layout.count`.
+    /// The number of descriptors, `layout.sharedCount`.
     public let count: Int
 
     private let storage: UnsafeMutablePointer<InterruptDescriptor>
@@ -27,9 +27,9 @@ public final class DescriptorTable: DescriptorStore {
 
     /// A table of fresh descriptors (no handler, routed nowhere, every CPU
     /// requested) for every SPI and extended SPI of `layout`.
-    public init(layout: SharedInterruptLayout) {
+    public init(layout: InterruptLayout) {
         self.layout = layout
-        count = layout.count
+        count = layout.sharedCount
         generation = DescriptorTable.tablesMade.wrappingAdd(1, ordering: .relaxed).newValue << 40
         // At least one element so that an empty layout still has a valid pointer.
         storage = UnsafeMutablePointer<InterruptDescriptor>.allocate(capacity: count > 0 ? count : 1)
@@ -40,7 +40,7 @@ public final class DescriptorTable: DescriptorStore {
 
     /// A table for the distributor whose `GICD_TYPER` reads `type`.
     public convenience init(distributorType type: DistributorType) {
-        self.init(layout: SharedInterruptLayout(type))
+        self.init(layout: InterruptLayout(type))
     }
 
     deinit {

@@ -1,8 +1,9 @@
 /// The rebalance compiled out (`make HOTPLUG=0`): a policy that does
 /// nothing, so that call sites stay free of conditional code. This is the
 /// review's request for a `static inline` no-op `rebalance_irqs` beside the
-/// real one.
-public struct DisabledRebalance: RebalancePolicy {
+/// real one. It has no policy to choose: `inForce` is nil and `select`
+/// refuses.
+public struct DisabledRebalance: SelectablePolicy {
     public init() {}
 
     /// Touches no descriptor and writes no router.
@@ -16,4 +17,10 @@ public struct DisabledRebalance: RebalancePolicy {
     ) -> RebalanceOutcome {
         .none
     }
+
+    public var inForce: RebalancePolicyKind? { nil }
+
+    public mutating func select(_ kind: RebalancePolicyKind) -> Bool { false }
+
+    public var seedCursor: Int? { nil }
 }

@@ -1,29 +1,20 @@
 /// The policy chosen at boot (`policy=seed` or `policy=balanced` on the
-/// image's command line), dispatched by `switch` because Embedded Swift has
-/// no existentials.
+/// image's command line) or at the console, dispatched by `switch` because
+/// Embedded Swift has no existentials.
 ///
 /// Both policies are held side by side rather than as enum payloads so that
 /// the chosen one is updated in place: the balanced policy carries a 17 KiB
 /// `RoutingIndex`, and taking it out of an enum and back would copy it twice
 /// per rebalance.
-public struct PolicySelection: RebalancePolicy {
-    /// Which policy `rebalance` runs.
-    public enum Kind: Equatable, Sendable {
-        /// `BalancedPolicy`, ours (the default). Declared first so that a
-        /// default selection is all zeros and a static one lands in .bss.
-        case balanced
-        /// `SeedPolicy`, the patch's.
-        case seed
-    }
-
+public struct PolicySelection: SelectablePolicy {
     /// The policy in use.
-    public var kind: Kind
+    public var kind: RebalancePolicyKind
     /// The seed policy's state (its cursor), used when `kind == .seed`.
     public var seed: SeedPolicy
     /// The balanced policy's state, used when `kind == .balanced`.
     public var balanced: BalancedPolicy
 
-    /// A fresh policy of `kind`, by default `.balanced`.
+    /// A fresh policy of `kind`.
     ///
     /// Also how the policy is switched at run time (`policy seed` at the
     /// console): nothing of the old policy carries over, and the state the
@@ -37,7 +28,7 @@ public struct PolicySelection: RebalancePolicy {
     /// - to `.seed`: its way down also moves an interrupt routed to the
     ///   dying CPU outside its mask, as the balanced policy leaves one whose
     ///   affinity it broke (see `SeedPolicy`); its cursor starts at 0.
-    public init(_ kind: Kind = .balanced) {
+    public init(_ kind: RebalancePolicyKind) {
         self.kind = kind
         seed = SeedPolicy()
         balanced = BalancedPolicy()
@@ -62,4 +53,22 @@ public struct PolicySelection: RebalancePolicy {
         seed.noteExternalRoutingChange()
         balanced.noteExternalRoutingChange()
     }
+
+    /// The balanced policy, the default.
+    public init() {
+        self.init(.balanced)
+    }
+
+    public var inForce: RebalancePolicyKind? { kind }
+
+    /// A fresh policy of `kind`, as `init(_:)` describes; always true.
+    public mutating func select(_ kind: RebalancePolicyKind) -> Bool {
+        self = PolicySelection(kind)
+        return true
+    }
+
+    public var seedCursor: Int? {
+        kind == .seed ? seed.cpuNext : nil
+    }
 }
+

@@ -78,3 +78,25 @@ extension RebalancePolicy {
     /// Nothing kept between events, nothing to forget.
     public mutating func noteExternalRoutingChange() {}
 }
+
+/// The policy slot the kernel keeps behind its routing lock: a
+/// `PolicySelection` when interrupt migration is compiled in, a
+/// `DisabledRebalance` when it is not (`make HOTPLUG=0`). The kernel picks
+/// one of the two in its only `#if`; everything else goes through this
+/// interface and needs no conditional code.
+public protocol SelectablePolicy: RebalancePolicy {
+    /// The state at boot: the default policy, or none.
+    init()
+
+    /// The policy in force; nil when there is none (migration compiled out).
+    var inForce: RebalancePolicyKind? { get }
+
+    /// Puts a fresh policy of `kind` in force; false, changing nothing, when
+    /// there is no policy to choose.
+    mutating func select(_ kind: RebalancePolicyKind) -> Bool
+
+    /// The seed policy's round-robin cursor (the patch's `cpu_next`) while
+    /// the seed policy is in force, so that a reference model can start
+    /// from the same state; nil otherwise.
+    var seedCursor: Int? { get }
+}

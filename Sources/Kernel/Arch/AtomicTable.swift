@@ -42,13 +42,31 @@ struct AtomicTable {
         entries[index].exchange(value, ordering: .acquiringAndReleasing)
     }
 
-    /// Uses entry `index` as a spin lock word (see `SpinLock`): runs `body`
+    /// Uses entry `index` as a spin lock word (see `LockWord`): runs `body`
     /// with it held and interrupts masked on this CPU.
     @inline(__always)
     func withLock<Result>(_ index: Int, _ body: () -> Result) -> Result {
-        let savedMask = SpinLock.acquire(entries[index])
+        let savedMask = LockWord.acquire(entries[index])
         let result = body()
-        SpinLock.release(entries[index], restoring: savedMask)
+        LockWord.release(entries[index], restoring: savedMask)
         return result
+    }
+}
+
+/// A tally any CPU may advance (route writes, routing changes): one 64-bit
+/// atomic. It orders nothing else: what it counts is ordered by the locks
+/// held around it, so additions are relaxed.
+struct EventCounter: ~Copyable {
+    private let value = Atomic<UInt64>(0)
+
+    init() {}
+
+    @inline(__always)
+    func add(_ amount: Int = 1) {
+        value.wrappingAdd(UInt64(amount), ordering: .relaxed)
+    }
+
+    var count: Int {
+        Int(truncatingIfNeeded: value.load(ordering: .relaxed))
     }
 }

@@ -47,7 +47,7 @@ enum HardwareReport {
             out.write("GICD_TYPER ")
             out.hex(UInt64(typer.rawValue), digits: 8)
             out.write(": SPIs ")
-            if let spis = typer.sharedInterrupts {
+            if let spis = typer.spis {
                 out.decimal(Int(spis.lowerBound))
                 out.write("-", Int(spis.upperBound))
             } else {

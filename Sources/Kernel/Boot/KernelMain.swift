@@ -45,7 +45,7 @@ func kernelMain(_ entryLevel: UInt64, _ bootStatus: UInt64) -> UInt32 {
     MMU.switchTo(translation)
 
     let commandLine = KernelCommandLine.read(into: BootStorage.commandLine)
-    Console.uart = PL011(registers: MMIORegion(base: platform.uart.registers.base))
+    Console.attach(PL011(registers: MMIORegion(base: platform.uart.registers.base)))
     Console.line("GICv3 interrupt migration on CPU hotplug -- Embedded Swift image")
 
     guard let bootCPU = platform.logicalCPU(for: MPIDRAffinity(mpidr: arch_read_mpidr())) else {
@@ -70,13 +70,18 @@ func kernelMain(_ entryLevel: UInt64, _ bootStatus: UInt64) -> UInt32 {
 
     FaultInjection.takeDeliberateFault(commandLine)
 
-    if let policy = commandLine.value(of: "policy"), !InterruptMigration.select(policy), InterruptMigration.isCompiledIn {
-        Console.line { out in
-            out.write("error: unknown policy '")
-            out.write(bytes: policy)
-            out.write("' (policies are seed, balanced)")
+    if let policy = commandLine.value(of: "policy"), InterruptMigration.isCompiledIn {
+        guard let kind = RebalancePolicyKind(parsing: policy) else {
+            Console.line { out in
+                out.write("error: unknown policy '")
+                out.write(bytes: policy)
+                out.write("' (policies are ")
+                out.write(RebalancePolicyKind.names)
+                out.write(")")
+            }
+            return 2
         }
-        return 2
+        _ = InterruptMigration.select(kind)
     }
     guard bringUpSystem() else { return 1 }
     // Armed only now, so that boot bring-up never meets them.
@@ -92,7 +97,7 @@ func kernelMain(_ entryLevel: UInt64, _ bootStatus: UInt64) -> UInt32 {
         // The console: the kernel's interrupts (and the test SPIs) claimed
         // and spread, then the script and/or the prompt. Does not return.
         TestInterrupts.claim()
-        InterruptMigration.cpuCameUp(machine.bootCPU)
+        _ = InterruptMigration.rebalance(.up(machine.bootCPU))
         ConsoleShell.start(script: commandLine.script, interactive: interactive)
     }
 
@@ -133,15 +138,12 @@ private func cpuInterfaceIsUsable(bootStatus: UInt64) -> Bool {
 /// GIC, per-CPU tables, the boot CPU's own interfaces, then every other CPU.
 private func bringUpSystem() -> Bool {
     let machine = Machine.current!
-    let slots = InterruptSlots(machine.distributor.type)
     CPUs.setUp(count: machine.cpuCount)
     IdleWork.setUp(count: machine.cpuCount)
-    Hotplug.offlinePathTicks = UnsafeMutablePointer<UInt64>.allocate(capacity: machine.cpuCount)
-    Hotplug.offlinePathTicks.initialize(repeating: 0, count: machine.cpuCount)
-    InterruptDescriptors.store = LockedDescriptorStore(layout: SharedInterruptLayout(machine.distributor.type))
-    InterruptCounters.setUp(cpuCount: machine.cpuCount, slots: slots)
-    SharedInterrupts.setUp(slots: slots)
-    ConsoleInput.setUp()
+    Hotplug.setUp(cpuCount: machine.cpuCount)
+    InterruptDescriptors.store = LockedDescriptorStore(layout: InterruptLayout(machine.distributor.type))
+    InterruptCounters.setUp(cpuCount: machine.cpuCount)
+    SharedInterrupts.setUp()
     CPUStartBlock.setUp(count: machine.cpuCount, translation: machine.translation)
     Stress.setUp(cpuCount: machine.cpuCount)
 
@@ -161,7 +163,7 @@ private func bringUpSystem() -> Bool {
             started += 1
         }
     }
-    Hotplug.systemActive = true
+    Hotplug.markSystemActive()
     Console.line { out in
         out.write("smp: ", started)
         out.write(" of ", machine.cpuCount)
@@ -174,5 +176,7 @@ private func bringUpSystem() -> Bool {
 
 /// Static buffers the boot path fills before the heap is of any use.
 enum BootStorage {
+    /// Filled once by the boot CPU before any other CPU starts, read-only
+    /// afterwards (a raw buffer is not `Sendable`, hence the annotation).
     nonisolated(unsafe) static let commandLine = UnsafeMutableRawBufferPointer.allocate(byteCount: 1024, alignment: 8)
 }

@@ -1,22 +1,33 @@
-/// The kernel's locks, in the order they may be taken (outer first). A lock
-/// may be taken while holding only locks listed above it; no code takes two
-/// locks of the same rank at once.
+/// The kernel's locks, in the order they may be taken (outer first), and
+/// what each owns. A lock may be taken while holding only locks listed above
+/// it; no code takes two locks of the same rank at once.
 ///
 /// 1. `Hotplug.busy` — an atomic flag, not a spin lock: one CPU up/down
 ///    operation at a time. Held for milliseconds, with interrupts enabled.
-/// 2. `InterruptMigration.routingLock` — serialises routing decisions: a
-///    whole rebalance pass, or one set-affinity (load snapshot and write).
-///    Not taken on the interrupt path.
-/// 3. A descriptor lock (`InterruptDescriptors`, one per SPI/eSPI) — guards
-///    that descriptor and its `GICD_IROUTER` write. Taken one at a time,
-///    never two together. Never held while a handler runs.
-/// 4. `CPUs.lock` — guards the online mask. Taken briefly to snapshot or
-///    change it.
-/// 5. `Console.lock` — guards the UART transmitter; taken last, for one line.
-///    The fault path may bypass it (`Console.emergencyLine`).
+/// 2. `InterruptMigration.routingLock: SpinLock<InterruptMigration.State>` —
+///    owns the policy in force and the notes setting, and serialises routing
+///    decisions: a whole rebalance pass, or one set-affinity (load snapshot
+///    and write). Not taken on the interrupt path.
+/// 3. A descriptor lock (`LockedDescriptorStore`, one lock word per
+///    SPI/eSPI) — guards that descriptor and its `GICD_IROUTER` write. Taken
+///    one at a time, never two together. Never held while a handler runs.
+/// 4. `CPUs.lock: SpinLock<CPUMask>` — owns the online mask. Taken briefly
+///    to snapshot or change it.
+/// 5. `Console.lock: SpinLock<ConsoleTransmitter>` — owns where console text
+///    goes (the UART's transmit side); taken last, for one line or one
+///    echoed character. The fault path may bypass it
+///    (`Console.emergencyLine`, `SpinLock.bypassingLock`).
 ///
-/// Every spin lock masks interrupts on its CPU while held (`SpinLock`), so
-/// an interrupt handler can never wait for a lock its own CPU holds.
+/// A `SpinLock` owns its data: the data is reachable only inside
+/// `withLock`, so reading it without the lock does not compile. Every spin
+/// lock masks interrupts on its CPU while held, so an interrupt handler can
+/// never wait for a lock its own CPU holds.
+///
+/// Shared state outside these locks is of two kinds, each saying so where
+/// it is declared: atomics (per-CPU states and mailboxes, counters, flags),
+/// and tables set once on the boot CPU before any other CPU runs and only
+/// read afterwards (or handed between CPUs through a mailbox's releasing
+/// store and acquiring load) — the remaining `nonisolated(unsafe)` statics.
 ///
 /// The heap (boot/runtime.c) has its own lock, a leaf below all of these;
 /// nothing on the interrupt path allocates.

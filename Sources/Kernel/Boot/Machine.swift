@@ -34,10 +34,17 @@ struct Machine {
         self.entryLevel = entryLevel
     }
 
-    /// The global instance; nil only before `kernel_main` sets it.
+    /// The global instance; nil only before `kernel_main` sets it, once, on
+    /// the boot CPU before any other CPU starts. Read-only afterwards.
     nonisolated(unsafe) static var current: Machine!
 
     var cpuCount: Int { platform.cpuCount }
+
+    /// The console UART. Its receive side is used through this; its
+    /// transmit side belongs to `Console.lock`.
+    var uart: PL011 {
+        PL011(registers: MMIORegion(base: platformStorage.pointee.uart.registers.base))
+    }
 
     func affinity(of cpu: LogicalCPU) -> MPIDRAffinity {
         platformStorage.pointee.affinity(of: cpu)

@@ -126,15 +126,14 @@ enum ConsoleCommands {
         return true
     }
 
-    private static func selectPolicy(_ name: RebalancePolicyName) -> Bool {
-        let text = name.name
-        guard InterruptMigration.select(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)) else {
+    private static func selectPolicy(_ kind: RebalancePolicyKind) -> Bool {
+        guard InterruptMigration.select(kind) else {
             Console.line("error: interrupt migration is compiled out (HOTPLUG=0); there is no policy to choose")
             return false
         }
         Console.line { out in
             out.write("policy ")
-            out.write(text)
+            out.write(kind.name)
         }
         return true
     }
@@ -142,7 +141,7 @@ enum ConsoleCommands {
     /// The invariants of the rebalance, now.
     static func check() -> Bool {
         var failures = Invariants.checkRouting() + Invariants.checkDelivery()
-        if InterruptMigration.isBalanced && Invariants.allMasksDefault() {
+        if InterruptMigration.policyInForce == .balanced && Invariants.allMasksDefault() {
             failures += Invariants.checkBalance()
         }
         Console.line { out in

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Console input bytes, filled by the UART receive interrupt on whichever
 /// CPU it is routed to, consumed by the console loop. A single-producer,
 /// single-consumer ring: the UART interrupt is routed to one CPU at a time
@@ -11,45 +13,51 @@
 /// interrupt fires again.
 enum ConsoleInput {
     private static let capacity = 1024
-    nonisolated(unsafe) private static var buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: 1024)
-    /// 0: bytes written, 1: bytes read, 2: 1 while the receive interrupt is
-    /// masked because the ring was full.
-    nonisolated(unsafe) private static var counters = AtomicTable(count: 3)
-
-    static func setUp() {
-        counters = AtomicTable(count: 3)
-    }
+    /// The ring. Allocated once, on first use; each byte is written by the
+    /// producer before it publishes `bytesWritten` (release) and read by the
+    /// consumer only after it has seen that count (acquire), so producer and
+    /// consumer never touch the same byte at once.
+    nonisolated(unsafe) private static let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: 1024)
+    /// Bytes written into the ring, ever (the producer's count).
+    private static let bytesWritten = Atomic<UInt32>(0)
+    /// Bytes read from the ring, ever (the consumer's count).
+    private static let bytesRead = Atomic<UInt32>(0)
+    /// Set while the receive interrupt is masked because the ring was full.
+    private static let receiveMasked = Atomic<Bool>(false)
 
     /// From the PL011 receive interrupt.
     static func drainUART() {
-        guard let uart = Console.uart else { return }
+        guard let machine = Machine.current else { return }
+        let uart = machine.uart
         while true {
-            let written = counters.load(0)
-            if written &- counters.load(1) >= UInt32(capacity) {
-                counters.store(2, 1)
+            let writtenCount = bytesWritten.load(ordering: .acquiring)
+            if writtenCount &- bytesRead.load(ordering: .acquiring) >= UInt32(capacity) {
+                receiveMasked.store(true, ordering: .releasing)
                 uart.maskReceiveInterrupts()
                 break
             }
             guard let byte = uart.read() else { break }
-            buffer[Int(written % UInt32(capacity))] = byte
-            counters.store(0, written &+ 1)
+            buffer[Int(writtenCount % UInt32(capacity))] = byte
+            bytesWritten.store(writtenCount &+ 1, ordering: .releasing)
         }
         // The console may run on another CPU, asleep in WFI: wake it.
         let console = ConsoleShell.cpu
-        if console != CPUs.current, let machine = Machine.current {
+        if console != CPUs.current {
             CPUInterface.sendSGI(KernelSGI.wake, to: machine.affinity(of: console))
         }
     }
 
     /// The next byte received, if any.
     static func read() -> UInt8? {
-        let readCount = counters.load(1)
-        guard counters.load(0) != readCount else {
-            if counters.exchange(2, 0) == 1 { Console.uart?.enableReceiveInterrupts() }
+        let readCount = bytesRead.load(ordering: .acquiring)
+        guard bytesWritten.load(ordering: .acquiring) != readCount else {
+            if receiveMasked.exchange(false, ordering: .acquiringAndReleasing) {
+                Machine.current.uart.enableReceiveInterrupts()
+            }
             return nil
         }
         let byte = buffer[Int(readCount % UInt32(capacity))]
-        counters.store(1, readCount &+ 1)
+        bytesRead.store(readCount &+ 1, ordering: .releasing)
         return byte
     }
 }

@@ -6,15 +6,20 @@
 /// `Console.lock`, so lines from different CPUs never interleave. Nothing
 /// here allocates: numbers are formatted digit by digit.
 enum Console {
-    /// Guards the UART's transmit side: rank 5 in LockOrder.swift, taken last.
-    static let lock = SpinLock()
-    /// The console UART, set once on the boot CPU before any secondary runs.
-    nonisolated(unsafe) static var uart: PL011?
+    /// Owns the transmitter: rank 5 in LockOrder.swift, taken last. The
+    /// fault path may bypass it (`emergencyLine`).
+    static let lock = SpinLock(ConsoleTransmitter())
+
+    /// From now on, lines go to `uart` (boot CPU, once the device tree has
+    /// named it).
+    static func attach(_ uart: PL011) {
+        lock.withLock { $0.uart = uart }
+    }
 
     /// Writes one line: `body` fills it, the newline is added.
     static func line(_ body: (inout ConsoleWriter) -> Void) {
-        lock.withLock {
-            var writer = ConsoleWriter()
+        lock.withLock { transmitter in
+            var writer = ConsoleWriter(to: transmitter)
             body(&writer)
             writer.newline()
         }
@@ -25,30 +30,46 @@ enum Console {
         line { $0.write(text) }
     }
 
-    /// Writes without the lock if it is held: for the fault path only.
+    /// Writes one line even if the lock is held and never released (the
+    /// holder may be the CPU that faulted): for the fault path only.
     static func emergencyLine(_ body: (inout ConsoleWriter) -> Void) {
-        let written: Void? = lock.tryWithLock {
-            var writer = ConsoleWriter()
-            body(&writer)
-            writer.newline()
-        }
-        if written == nil {
-            var writer = ConsoleWriter()
+        onFaultPath { transmitter in
+            var writer = ConsoleWriter(to: transmitter)
             body(&writer)
             writer.newline()
         }
     }
 
-    /// Writes text without ending the line (the prompt).
+    /// One character, as `emergencyLine` writes.
+    static func emergencyPut(_ byte: UInt8) {
+        onFaultPath { $0.put(byte) }
+    }
+
+    /// The transmitter under the lock if it is free, without it if not.
+    private static func onFaultPath(_ body: (inout ConsoleTransmitter) -> Void) {
+        if lock.tryWithLock(body) == nil {
+            lock.bypassingLock(body)
+        }
+    }
+
+    /// Writes text without ending the line (the prompt, the echo of what is
+    /// typed).
     static func partialLine(_ body: (inout ConsoleWriter) -> Void) {
-        lock.withLock {
-            var writer = ConsoleWriter()
+        lock.withLock { transmitter in
+            var writer = ConsoleWriter(to: transmitter)
             body(&writer)
         }
     }
+}
+
+/// Where console text goes: the state `Console.lock` owns.
+struct ConsoleTransmitter {
+    /// The console UART; nil until the device tree has named it, and text
+    /// goes to semihosting (SYS_WRITEC) meanwhile.
+    var uart: PL011?
 
     @inline(__always)
-    static func put(_ byte: UInt8) {
+    func put(_ byte: UInt8) {
         if let uart {
             if byte == 10 { uart.write(13) }
             uart.write(byte)
@@ -61,8 +82,14 @@ enum Console {
 
 /// Formats text and numbers straight to the console, without allocating.
 struct ConsoleWriter {
+    /// The transmitter of the lock this line is written under.
+    private let transmitter: ConsoleTransmitter
     /// Characters written on this line so far, for column alignment.
     private(set) var column = 0
+
+    fileprivate init(to transmitter: ConsoleTransmitter) {
+        self.transmitter = transmitter
+    }
 
     mutating func write(_ text: StaticString) {
         let start = text.utf8Start
@@ -75,6 +102,11 @@ struct ConsoleWriter {
 
     mutating func write(bytes: UnsafeRawBufferPointer) {
         for byte in bytes { put(byte) }
+    }
+
+    /// One character as it is (the echo of a typed one).
+    mutating func write(byte: UInt8) {
+        put(byte)
     }
 
     /// `text` followed by `value` in decimal: most report lines are made of
@@ -131,14 +163,15 @@ struct ConsoleWriter {
 
     @inline(__always)
     private mutating func put(_ byte: UInt8) {
-        Console.put(byte)
+        transmitter.put(byte)
         column += 1
     }
 }
 
-/// Swift's `print` (via `putchar` in boot/runtime.c) lands here; the kernel
-/// itself uses `Console.line`.
+/// Swift's `print` (via `putchar` in boot/runtime.c) lands here: the
+/// runtime's own fatal-error reports, a fault path. The kernel itself uses
+/// `Console.line`.
 @_cdecl("kernel_console_putchar")
 func kernelConsolePutchar(_ byte: UInt8) {
-    Console.put(byte)
+    Console.emergencyPut(byte)
 }

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The operator console: commands from a script (the semihosting command
 /// line after `--`, e.g. `make run SCENARIO='cpu-offline 2; irqs'`) and then,
 /// if asked for, from the PL011 (interrupt-driven receive, line editing).
@@ -11,59 +13,81 @@
 /// nothing; in a script the first error ends the run with status 2, at the
 /// prompt the console carries on.
 enum ConsoleShell {
-    /// The CPU running the console.
-    nonisolated(unsafe) static var cpu = LogicalCPU(0)
-    /// The script, and where its next command is looked for: just past the
-    /// last one run, so that a long script file is split once, not from
-    /// its start for every command.
-    nonisolated(unsafe) static var script = UnsafeRawBufferPointer(start: nil, count: 0)
-    nonisolated(unsafe) static var scriptPosition = 0
-    /// Whether to read commands from the UART once the script is done.
-    nonisolated(unsafe) static var interactive = false
-    /// Set when the console moved: the CPU that handed it over and is to be
-    /// taken offline by the new console CPU.
-    nonisolated(unsafe) static var pendingOffline: LogicalCPU?
-    /// Whether the command that moved the console came from the script, so
-    /// that the new console CPU ends the run with status 2 if the offline
-    /// fails, as for any failed script command.
-    nonisolated(unsafe) static var pendingOfflineFromScript = false
-    /// Whether the line being run is the script's (not the prompt's).
-    nonisolated(unsafe) static var runningScript = false
+    /// What the console keeps between commands. Used only by the CPU that
+    /// runs the console; the role moves to another CPU only in `handOver`,
+    /// which finishes its writes before it posts the console to the
+    /// successor as `IdleWork` (a releasing store the successor's idle loop
+    /// takes with an acquiring exchange), so no two CPUs ever use it at once.
+    private struct Session {
+        /// The script, and where its next command is looked for: just past
+        /// the last one run, so that a long script file is split once, not
+        /// from its start for every command.
+        var script = UnsafeRawBufferPointer(start: nil, count: 0)
+        var scriptPosition = 0
+        /// Whether to read commands from the UART once the script is done.
+        var interactive = false
+        /// Set when the console moved: the CPU that handed it over and is to
+        /// be taken offline by the new console CPU.
+        var pendingOffline: LogicalCPU?
+        /// Whether the command that moved the console came from the script,
+        /// so that the new console CPU ends the run with status 2 if the
+        /// offline fails, as for any failed script command.
+        var pendingOfflineFromScript = false
+        /// Whether the line being run is the script's (not the prompt's).
+        var runningScript = false
+        /// Whether the prompt's greeting has been printed.
+        var greeted = false
+        /// The line being typed at the prompt.
+        var editor = LineEditor()
+    }
+
+    /// See `Session`: one CPU at a time, handed over through the mailbox.
+    nonisolated(unsafe) private static var session = Session()
+
+    /// The CPU running the console; read from any CPU (the UART interrupt
+    /// wakes it, `cpus` marks it).
+    private static let consoleCPU = Atomic<Int>(0)
     /// Whether the console has started (the demonstration runs without it).
-    nonisolated(unsafe) static var isRunning = false
-    /// Whether the prompt's greeting has been printed.
-    nonisolated(unsafe) static var greeted = false
-    /// The line being typed at the prompt.
-    nonisolated(unsafe) static var editor = LineEditor()
+    private static let started = Atomic<Bool>(false)
+
+    /// The CPU running the console.
+    static var cpu: LogicalCPU {
+        LogicalCPU(consoleCPU.load(ordering: .acquiring))
+    }
+
+    /// Whether the console has started.
+    static var isRunning: Bool {
+        started.load(ordering: .acquiring)
+    }
 
     /// Starts the console on the calling CPU. Never returns: `exit` or the
     /// end of a non-interactive script stops the machine.
     static func start(script: UnsafeRawBufferPointer, interactive: Bool) -> Never {
-        self.script = script
-        self.interactive = interactive
-        cpu = CPUs.current
-        isRunning = true
+        session.script = script
+        session.interactive = interactive
+        consoleCPU.store(CPUs.current.index, ordering: .releasing)
+        started.store(true, ordering: .releasing)
         run()
     }
 
     /// The console loop, on `ConsoleShell.cpu`; also entered by a CPU the
     /// console was handed to.
     static func run() -> Never {
-        if let dying = pendingOffline {
-            pendingOffline = nil
-            if !perform(.offline, on: dying) && pendingOfflineFromScript { Semihosting.exit(2) }
+        if let dying = session.pendingOffline {
+            session.pendingOffline = nil
+            if !perform(.offline, on: dying) && session.pendingOfflineFromScript { Semihosting.exit(2) }
         }
         while true {
             if let range = nextScriptLine() {
-                let line = UnsafeRawBufferPointer(rebasing: script[range])
+                let line = UnsafeRawBufferPointer(rebasing: session.script[range])
                 echoScriptLine(line)
-                runningScript = true
+                session.runningScript = true
                 let status = execute(ConsoleParser.parse(line, cpuCount: Machine.current.cpuCount))
-                runningScript = false
+                session.runningScript = false
                 if !status { Semihosting.exit(2) }
                 continue
             }
-            guard interactive else { Semihosting.exit(0) }
+            guard session.interactive else { Semihosting.exit(0) }
             promptLoop()
         }
     }
@@ -72,9 +96,9 @@ enum ConsoleShell {
     /// again where the last command ended: on its separator, or on the end
     /// of its comment's line, so it reads on exactly as one pass would.
     private static func nextScriptLine() -> Range<Int>? {
-        var splitter = ScriptSplitter(script[scriptPosition...])
+        var splitter = ScriptSplitter(session.script[session.scriptPosition...])
         guard let range = splitter.next() else { return nil }
-        scriptPosition = range.upperBound
+        session.scriptPosition = range.upperBound
         return range
     }
 
@@ -87,26 +111,24 @@ enum ConsoleShell {
 
     /// Reads and runs lines from the UART forever; errors do not stop it.
     private static func promptLoop() -> Never {
-        if !greeted {
-            greeted = true
+        if !session.greeted {
+            session.greeted = true
             Console.line("type 'help' for the commands")
         }
         prompt()
         while true {
             guard let byte = waitForInput() else { continue }
-            switch editor.feed(byte) {
+            switch session.editor.feed(byte) {
             case .echo(let character):
-                Console.put(character)
+                Console.partialLine { $0.write(byte: character) }
             case .erase:
-                Console.put(8)
-                Console.put(32)
-                Console.put(8)
+                Console.partialLine { $0.write("\u{8} \u{8}") }
             case .ignored, .overflow:
                 break
             case .line:
-                Console.put(10)
-                let parsed = editor.command(cpuCount: Machine.current.cpuCount)
-                editor.clear()
+                Console.partialLine { $0.newline() }
+                let parsed = session.editor.command(cpuCount: Machine.current.cpuCount)
+                session.editor.clear()
                 _ = execute(parsed)
                 prompt()
             }
@@ -148,10 +170,10 @@ enum ConsoleShell {
     /// taken offline by it. The calling CPU then idles until its request.
     static func handOver(offlining dying: LogicalCPU) -> Never {
         let successor = CPUs.online.first { $0 != dying }!
-        pendingOffline = dying
-        pendingOfflineFromScript = runningScript
-        runningScript = false
-        cpu = successor
+        session.pendingOffline = dying
+        session.pendingOfflineFromScript = session.runningScript
+        session.runningScript = false
+        consoleCPU.store(successor.index, ordering: .releasing)
         Console.line { out in
             out.write("console moves from cpu ", dying.index)
             out.write(" to cpu ", successor.index)
@@ -168,11 +190,11 @@ enum ConsoleShell {
     /// it succeeded.
     static func perform(_ operation: HotplugOperation, on target: LogicalCPU) -> Bool {
         switch operation.perform(on: target) {
-        case .success:
+        case .success(let outcome):
             Console.line { out in
                 out.write("cpu ", target.index)
                 out.write(operation == .offline ? " offline" : " online")
-                out.write(" (AFFINITY_INFO confirms), ", InterruptMigration.lastOutcome.routeWrites)
+                out.write(" (AFFINITY_INFO confirms), ", outcome.rebalance.routeWrites)
                 out.write(" route writes")
             }
             return true

@@ -26,6 +26,8 @@ struct PL031 {
 
 /// The machine's RTC, if the device tree has one.
 enum RealTimeClock {
+    /// Set once when the kernel claims its interrupts (boot CPU, before the
+    /// alarm is enabled), read-only afterwards.
     nonisolated(unsafe) static var device: PL031?
 
     static func acknowledgeAlarm() {

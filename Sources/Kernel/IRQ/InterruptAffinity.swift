@@ -33,7 +33,7 @@ enum InterruptAffinity {
 
     static func describeRange(_ out: inout ConsoleWriter) {
         let layout = InterruptDescriptors.store.layout
-        if let spis = layout.sharedInterrupts {
+        if let spis = layout.spis {
             out.decimal(Int(spis.lowerBound))
             out.write("-", Int(spis.upperBound))
         }
@@ -55,8 +55,8 @@ enum InterruptAffinity {
     /// driver picks.
     static func set(_ id: InterruptID, to mask: CPUMask) -> Result<AffinityChange, Refusal> {
         guard isImplemented(id) else { return .failure(.notImplemented(id)) }
-        let balanced = InterruptMigration.isBalanced
-        let change: AffinityChange? = InterruptMigration.routingLock.withLock {
+        let change: AffinityChange? = InterruptMigration.routingLock.withLock { state in
+            let balanced = state.policy.inForce == .balanced
             var load = balanced ? Invariants.load() : CPULoad()
             let online = CPUs.online
             var router = GICRouter()

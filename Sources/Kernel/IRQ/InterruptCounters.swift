@@ -1,29 +1,46 @@
 /// How many times each CPU has handled each INTID, like the columns of
-/// Linux's /proc/interrupts. One row per CPU, one column per
-/// `InterruptSlots` slot; allocated once at boot, nothing allocated on the
-/// interrupt path. Each CPU increments only its own row; other CPUs read.
+/// Linux's /proc/interrupts. One row per CPU, one column per slot of the
+/// descriptor store's `InterruptLayout`; allocated once at boot, nothing
+/// allocated on the interrupt path. Each CPU increments only its own row;
+/// other CPUs read.
 enum InterruptCounters {
-    nonisolated(unsafe) static var slots = InterruptSlots(DistributorType(rawValue: 0))
+    /// Assigned once in `setUp` (boot CPU, before any other CPU runs), then
+    /// only its atomic entries change.
     nonisolated(unsafe) static var handled = AtomicTable(count: 0)
     /// Times each INTID was made pending by the kernel (`GICD_ISPENDR`
-    /// writes of `fire`): the other side of "fired = handled".
+    /// writes of `fire`): the other side of "fired = handled". Assigned once
+    /// in `setUp`, as `handled`.
     nonisolated(unsafe) static var fired = AtomicTable(count: 0)
 
-    static func setUp(cpuCount: Int, slots: InterruptSlots) {
-        self.slots = slots
-        handled = AtomicTable(count: cpuCount * slots.count)
-        fired = AtomicTable(count: slots.count)
+    /// The numbering of both tables: the descriptor store's.
+    static var layout: InterruptLayout {
+        InterruptDescriptors.store.layout
+    }
+
+    static func setUp(cpuCount: Int) {
+        handled = AtomicTable(count: cpuCount * layout.slotCount)
+        fired = AtomicTable(count: layout.slotCount)
     }
 
     @inline(__always)
     static func recordHandled(_ id: InterruptID, on cpu: LogicalCPU) {
-        guard let slot = slots.slot(of: id) else { return }
-        handled.increment(cpu.index * slots.count + slot)
+        guard let slot = layout.slot(of: id) else { return }
+        handled.increment(cpu.index * layout.slotCount + slot)
     }
 
     static func handledCount(_ id: InterruptID, on cpu: LogicalCPU) -> Int {
-        guard let slot = slots.slot(of: id) else { return 0 }
-        return Int(handled.load(cpu.index * slots.count + slot))
+        guard let slot = layout.slot(of: id) else { return 0 }
+        return Int(handled.load(cpu.index * layout.slotCount + slot))
+    }
+
+    /// Every interrupt `cpu` has handled.
+    static func handledCount(on cpu: LogicalCPU) -> Int {
+        let row = cpu.index * layout.slotCount
+        var total = 0
+        for slot in 0 ..< layout.slotCount {
+            total += Int(handled.load(row + slot))
+        }
+        return total
     }
 
     /// Handled on every CPU together.
@@ -45,12 +62,12 @@ enum InterruptCounters {
     }
 
     static func recordFired(_ id: InterruptID) {
-        guard let slot = slots.slot(of: id) else { return }
+        guard let slot = layout.slot(of: id) else { return }
         fired.increment(slot)
     }
 
     static func firedCount(_ id: InterruptID) -> Int {
-        guard let slot = slots.slot(of: id) else { return 0 }
+        guard let slot = layout.slot(of: id) else { return 0 }
         return Int(fired.load(slot))
     }
 }

@@ -10,38 +10,34 @@
 /// advances `routingGeneration`, which is how the balanced policy learns
 /// that its per-CPU lists need a recount; no caller has to report it.
 struct LockedDescriptorStore: DescriptorStore {
-    let layout: SharedInterruptLayout
+    let layout: InterruptLayout
     private let storage: UnsafeMutablePointer<InterruptDescriptor>
     /// One lock word per descriptor.
     private let locks: AtomicTable
-    /// Entry 0: the routing generation (wraps at 2^32, which costs the
-    /// balanced policy one extra recount).
-    private let generation: AtomicTable
 
-    init(layout: SharedInterruptLayout) {
+    init(layout: InterruptLayout) {
         self.layout = layout
-        storage = UnsafeMutablePointer<InterruptDescriptor>.allocate(capacity: max(layout.count, 1))
-        for index in 0 ..< layout.count {
+        storage = UnsafeMutablePointer<InterruptDescriptor>.allocate(capacity: max(layout.sharedCount, 1))
+        for index in 0 ..< layout.sharedCount {
             (storage + index).initialize(to: InterruptDescriptor(id: layout.interrupt(at: index)))
         }
-        locks = AtomicTable(count: layout.count)
-        generation = AtomicTable(count: 1)
+        locks = AtomicTable(count: layout.sharedCount)
     }
 
-    var count: Int { layout.count }
+    var count: Int { layout.sharedCount }
 
     @discardableResult
     func withDescriptor<Result>(at index: Int, _ body: (inout InterruptDescriptor) -> Result) -> Result {
         locks.withLock(index) {
             let (result, changed) = RoutingState.apply(body, to: &storage[index])
             if changed {
-                generation.increment(0)
+                InterruptDescriptors.routingChanges.add()
             }
             return result
         }
     }
 
-    var routingGeneration: UInt64? { UInt64(generation.load(0)) }
+    var routingGeneration: UInt64? { UInt64(InterruptDescriptors.routingChanges.count) }
 
     /// The descriptor of `id`, under its lock; nil if the GIC has no such
     /// shared interrupt.
@@ -59,7 +55,12 @@ struct LockedDescriptorStore: DescriptorStore {
 
 /// The kernel's one descriptor table, set up at boot on the boot CPU.
 enum InterruptDescriptors {
+    /// Assigned once on the boot CPU, before any other CPU runs; read-only
+    /// afterwards (each descriptor behind its own lock).
     nonisolated(unsafe) static var store: LockedDescriptorStore!
+    /// Every change to a descriptor's `RoutingState` since boot: the
+    /// store's `routingGeneration`. There is one store, so one counter.
+    static let routingChanges = EventCounter()
 }
 
 /// The `InterruptRouter` of the image: one `GICD_IROUTER` write per call,
@@ -68,13 +69,13 @@ enum InterruptDescriptors {
 /// against QEMU's own trace of distributor writes).
 struct GICRouter: InterruptRouter {
     /// Every route write the kernel has made since boot.
-    nonisolated(unsafe) static var writes = AtomicTable(count: 1)
+    static let writes = EventCounter()
 
     mutating func route(_ id: InterruptID, to cpu: LogicalCPU) {
         let machine = Machine.current!
         machine.distributor.route(id, to: machine.affinity(of: cpu))
-        GICRouter.writes.increment(0)
+        GICRouter.writes.add()
     }
 
-    static var totalWrites: Int { Int(writes.load(0)) }
+    static var totalWrites: Int { writes.count }
 }

@@ -1,144 +1,111 @@
-/// The hotplug hooks of the patch: `rebalance(from:up:)` on the dying CPU
+/// The hotplug hook of the patch: `rebalance(_:)`, called on the dying CPU
 /// after it left the online mask, and on the online notification of a new
 /// CPU once the system is active.
 ///
 /// The feature can be compiled out (`make HOTPLUG=0`): `Policy` is then the
 /// no-op `DisabledRebalance`, and every caller stays free of conditional
-/// code — the review's request. This `#if` is the only one.
+/// code — the review's request. The `#if` below is the only one; both types
+/// answer through `SelectablePolicy`.
 enum InterruptMigration {
     #if HOTPLUG_DISABLED
     typealias Policy = DisabledRebalance
-    static let isCompiledIn = false
     #else
     typealias Policy = PolicySelection
-    static let isCompiledIn = true
     #endif
 
-    /// Serialises routing decisions: held by a rebalance for its whole pass
-    /// and by a set-affinity for its load snapshot and write, so each sees
-    /// the other's result and the balance bound holds even when affinity
-    /// changes come from other CPUs during hotplug. Rank 2 in LockOrder
-    /// (descriptor locks are taken inside it, one at a time).
-    static let routingLock = SpinLock()
+    /// What the routing lock owns.
+    struct State {
+        /// The policy in force.
+        var policy = Policy()
+        /// Whether to print a note when affinities break or are restored
+        /// (off while a job that counts them in its summary runs).
+        var printsNotes = true
+    }
 
-    /// The policy in force; guarded by `routingLock`.
-    nonisolated(unsafe) static var policy = Policy()
-    /// Whether to print a note when affinities break or are restored (off
-    /// while a job that counts them in its summary runs).
-    nonisolated(unsafe) static var printsNotes = true
-    /// What the last rebalance did.
-    nonisolated(unsafe) static var lastOutcome = RebalanceOutcome()
+    /// Serialises routing decisions and owns the migration state: held by a
+    /// rebalance for its whole pass and by a set-affinity for its load
+    /// snapshot and write, so each sees the other's result and the balance
+    /// bound holds even when affinity changes come from other CPUs during
+    /// hotplug. Rank 2 in LockOrder.swift (descriptor locks are taken inside
+    /// it, one at a time).
+    static let routingLock = SpinLock(State())
 
-    /// The name of the policy in force, for the console.
+    /// The policy in force; nil when migration is compiled out.
+    static var policyInForce: RebalancePolicyKind? {
+        routingLock.withLock { $0.policy.inForce }
+    }
+
+    /// Whether interrupt migration is compiled in (`HOTPLUG=1`).
+    static var isCompiledIn: Bool {
+        policyInForce != nil
+    }
+
+    /// The name of the policy in force, for reports.
     static var policyName: StaticString {
-        #if HOTPLUG_DISABLED
-        return "none (HOTPLUG=0)"
-        #else
-        switch policy.kind {
-        case .seed: return "seed"
-        case .balanced: return "balanced"
-        }
-        #endif
+        policyInForce?.name ?? "none (HOTPLUG=0)"
     }
 
-    /// Whether the balanced policy is in force (false when compiled out).
-    static var isBalanced: Bool {
-        #if HOTPLUG_DISABLED
-        return false
-        #else
-        return policy.kind == .balanced
-        #endif
+    /// The seed policy's round-robin cursor while it is in force.
+    static var seedCursor: Int? {
+        routingLock.withLock { $0.policy.seedCursor }
     }
 
-    /// Whether the seed policy (the patch's) is in force.
-    static var isSeed: Bool {
-        #if HOTPLUG_DISABLED
-        return false
-        #else
-        return policy.kind == .seed
-        #endif
+    /// Puts a fresh policy of `kind` in force; false when migration is
+    /// compiled out.
+    static func select(_ kind: RebalancePolicyKind) -> Bool {
+        routingLock.withLock { $0.policy.select(kind) }
     }
 
-    /// The seed policy's round-robin cursor (the patch's `cpu_next`), so a
-    /// reference model can start from the same state; 0 when compiled out.
-    static var seedCursor: Int {
-        #if HOTPLUG_DISABLED
-        return 0
-        #else
-        return policy.seed.cpuNext
-        #endif
-    }
-
-    /// Selects the policy by name (`seed`, `balanced`); false for any other
-    /// name, or when migration is compiled out.
-    static func select(_ name: UnsafeRawBufferPointer) -> Bool {
-        #if HOTPLUG_DISABLED
-        return false
-        #else
-        let kind: PolicySelection.Kind
-        if BootArguments.bytes(name, equal: "seed") {
-            kind = .seed
-        } else if BootArguments.bytes(name, equal: "balanced") {
-            kind = .balanced
-        } else {
-            return false
-        }
-        routingLock.withLock { policy = PolicySelection(kind) }
-        return true
-        #endif
-    }
-
-    /// Tells the policy that a route changed outside it (set-affinity), so
-    /// that any bookkeeping it keeps between events is brought up to date.
-    /// Belt and braces: the descriptor store's routing generation already
-    /// reports every change made through it, and the balanced policy
-    /// recounts the table at its next event either way.
-    static func noteRoutingChangedOutsidePolicy() {
-        routingLock.withLock { policy.noteExternalRoutingChange() }
-    }
-
-    /// On the dying CPU, interrupts masked, `cpu` already out of the
-    /// online mask.
-    static func cpuWentDown(_ cpu: LogicalCPU) {
-        rebalance(from: cpu, up: false)
-    }
-
-    /// On the controlling CPU, after `cpu` announced itself (system active).
-    static func cpuCameUp(_ cpu: LogicalCPU) {
-        rebalance(from: cpu, up: true)
-    }
-
-    private static func rebalance(from cpu: LogicalCPU, up: Bool) {
-        interruptMigrationRebalance(UInt32(cpu.index), up ? 1 : 0)
-    }
-
-    /// The body of every rebalance; see `interrupt_migration_rebalance`.
-    fileprivate static func rebalanceNow(from cpu: LogicalCPU, up: Bool) {
-        routingLock.withLock {
+    /// Every rebalance: `event.cpu` went down (on the dying CPU, interrupts
+    /// masked, the CPU already out of the online mask) or came up (on the
+    /// controlling CPU, after the CPU announced itself and the system is
+    /// active). Prints a note when affinities were broken or restored, and
+    /// returns what the policy did.
+    ///
+    /// Its C name lets a debugger stop on every rebalance:
+    /// `break interrupt_migration_rebalance`. The event arrives in x0 (the
+    /// CPU) and w1 (0 down, 1 up).
+    @_silgen_name("interrupt_migration_rebalance")
+    @inline(never)
+    static func rebalance(_ event: HotplugEvent) -> RebalanceOutcome {
+        let (outcome, printsNotes) = routingLock.withLock { state in
             var router = GICRouter()
-            lastOutcome = policy.rebalance(from: cpu, up: up, online: CPUs.online,
-                                           store: InterruptDescriptors.store, router: &router)
+            let outcome = state.policy.rebalance(from: event.cpu, up: event.direction == .up,
+                                                 online: CPUs.online, store: InterruptDescriptors.store,
+                                                 router: &router)
+            return (outcome, state.printsNotes)
         }
-        if printsNotes && lastOutcome.brokenAffinities > 0 {
+        if printsNotes && outcome.brokenAffinities > 0 {
             Console.line { out in
-                out.write("note: ", lastOutcome.brokenAffinities)
+                out.write("note: ", outcome.brokenAffinities)
                 out.write(" interrupt(s) routed outside their requested affinity: none of its cpus is online")
             }
         }
-        if printsNotes && lastOutcome.restoredAffinities > 0 {
+        if printsNotes && outcome.restoredAffinities > 0 {
             Console.line { out in
-                out.write("note: ", lastOutcome.restoredAffinities)
+                out.write("note: ", outcome.restoredAffinities)
                 out.write(" interrupt(s) back inside their requested affinity")
             }
         }
+        return outcome
     }
 }
 
-/// Every rebalance passes through this C-named function, so a debugger can
-/// stop on it by name: `break interrupt_migration_rebalance` (arguments: the
-/// CPU, and 1 for up / 0 for down).
-@_silgen_name("interrupt_migration_rebalance")
-@inline(never)
-func interruptMigrationRebalance(_ cpu: UInt32, _ up: UInt32) {
-    InterruptMigration.rebalanceNow(from: LogicalCPU(Int(cpu)), up: up != 0)
+/// A CPU leaving or joining, as the rebalance hears of it.
+struct HotplugEvent {
+    enum Direction: UInt8 {
+        case down = 0
+        case up = 1
+    }
+
+    let cpu: LogicalCPU
+    let direction: Direction
+
+    static func down(_ cpu: LogicalCPU) -> HotplugEvent {
+        HotplugEvent(cpu: cpu, direction: .down)
+    }
+
+    static func up(_ cpu: LogicalCPU) -> HotplugEvent {
+        HotplugEvent(cpu: cpu, direction: .up)
+    }
 }

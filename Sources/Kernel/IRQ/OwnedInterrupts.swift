@@ -2,6 +2,8 @@
 /// Xen itself uses": the PL011 receive interrupt and the PL031 alarm (from
 /// the device tree), real device interrupts with handlers.
 enum OwnedInterrupts {
+    // Both are written only by `claim()`, on the boot CPU, before any
+    // firing, check or console command reads them; read-only afterwards.
     nonisolated(unsafe) static var uart: InterruptID?
     nonisolated(unsafe) static var rtc: InterruptID?
 
@@ -23,7 +25,7 @@ enum OwnedInterrupts {
         if uartInterrupt.isShared {
             uart = uartInterrupt
             claim(uartInterrupt, handler: .uartReceive, edgeTriggered: false)
-            Console.uart?.enableReceiveInterrupts()
+            machine.uart.enableReceiveInterrupts()
         }
         if let rtcDescription = machine.platform.rtc, rtcDescription.interrupt.isShared {
             let device = PL031(registers: MMIORegion(base: rtcDescription.registers.base))

@@ -5,38 +5,41 @@
 /// no function pointers to allocate, nothing registered at run time beyond
 /// one byte per INTID.
 enum SharedInterrupts {
-    /// The handler of each `InterruptSlots` slot. Written when an interrupt
-    /// is claimed (together with the descriptor's `hasHandler`, under the
-    /// descriptor lock), read on the IRQ path.
+    /// The handler of each slot of `InterruptCounters.layout`. Allocated
+    /// once in `setUp` (boot CPU, before any other CPU runs); an entry is
+    /// written when an interrupt is claimed (together with the descriptor's
+    /// `hasHandler`, under the descriptor lock) and read on the IRQ path.
     nonisolated(unsafe) static var handlers = UnsafeMutablePointer<InterruptHandler>.allocate(capacity: 1)
 
     /// Per slot: 1 while a firing of ours is pending or being handled. A
     /// firer claims it before setting the interrupt pending and the IRQ path
     /// releases it after the handler, so two firings never merge into one
     /// pending state and "fired = handled" is exact even under a storm.
+    /// Assigned once in `setUp`, then only its atomic entries change.
     nonisolated(unsafe) static var inFlight = AtomicTable(count: 0)
 
-    static func setUp(slots: InterruptSlots) {
-        handlers = UnsafeMutablePointer<InterruptHandler>.allocate(capacity: slots.count)
-        handlers.initialize(repeating: .none, count: slots.count)
-        inFlight = AtomicTable(count: slots.count)
+    static func setUp() {
+        let slotCount = InterruptCounters.layout.slotCount
+        handlers = UnsafeMutablePointer<InterruptHandler>.allocate(capacity: slotCount)
+        handlers.initialize(repeating: .none, count: slotCount)
+        inFlight = AtomicTable(count: slotCount)
     }
 
     /// Claims `id` for one firing; false while the previous one is in flight.
     static func claimFiring(_ id: InterruptID) -> Bool {
-        guard let slot = InterruptCounters.slots.slot(of: id) else { return false }
+        guard let slot = InterruptCounters.layout.slot(of: id) else { return false }
         return inFlight.replace(slot, expected: 0, desired: 1)
     }
 
     static func handler(of id: InterruptID) -> InterruptHandler {
-        guard let slot = InterruptCounters.slots.slot(of: id) else { return .none }
+        guard let slot = InterruptCounters.layout.slot(of: id) else { return .none }
         return handlers[slot]
     }
 
     /// Gives `id` a handler of ours, or none (`.none`): the descriptor's
     /// `hasHandler` follows, under its lock.
     static func setHandler(_ handler: InterruptHandler, for id: InterruptID) {
-        guard let slot = InterruptCounters.slots.slot(of: id) else { return }
+        guard let slot = InterruptCounters.layout.slot(of: id) else { return }
         InterruptDescriptors.store.withDescriptor(for: id) { descriptor in
             handlers[slot] = handler
             descriptor.hasHandler = handler != .none
@@ -64,7 +67,7 @@ enum SharedInterrupts {
         case .rtcAlarm:
             RealTimeClock.acknowledgeAlarm()
         }
-        if let slot = InterruptCounters.slots.slot(of: id) { inFlight.store(slot, 0) }
+        if let slot = InterruptCounters.layout.slot(of: id) { inFlight.store(slot, 0) }
         store.withDescriptor(at: index) { descriptor in
             descriptor.status.remove(.inProgress)
             if descriptor.status.contains(.movePending) {

@@ -78,7 +78,7 @@ enum CPULifecycle {
         CPUs.markOffline(cpu)
         // "Now that the interrupts are cleared and the CPU marked as offline,
         // move interrupts out of it" (the patch's placement).
-        Hotplug.cpuWentDown(cpu)
+        let rebalance = InterruptMigration.rebalance(.down(cpu))
         // Redistributor sleep only where it is ours: with one Security state
         // (GICD_CTLR.DS = 1, QEMU virt). With two, GICR_WAKER is RAZ/WI to
         // this Non-secure kernel and the firmware does the handshake inside
@@ -95,21 +95,21 @@ enum CPULifecycle {
                 }
             }
         }
-        Hotplug.offlinePathTicks[cpu.index] = arch_read_counter() &- started
+        Hotplug.offlineOutcomes[cpu.index] = HotplugOutcome(rebalance: rebalance, ticks: arch_read_counter() &- started)
         CPUs.setState(.offline, of: cpu)
         arch_send_event()
-        // DSB SY: every store this CPU made (its state and path ticks, which
-        // the controller reads once AFFINITY_INFO says OFF; any GIC write of
-        // the `cpuLeaving` hook) must be complete before it powers off. The
-        // HVC/SMC exception that enters the firmware synchronises context but
-        // does not wait for outstanding stores, and a store still buffered
-        // when the core loses power is lost.
+        // DSB SY: every store this CPU made (its state and offline outcome,
+        // which the controller reads once AFFINITY_INFO says OFF; any GIC
+        // write of the `cpuLeaving` hook) must be complete before it powers
+        // off. The HVC/SMC exception that enters the firmware synchronises
+        // context but does not wait for outstanding stores, and a store still
+        // buffered when the core loses power is lost.
         arch_dsb_sy()
         let result = machine.psci.cpuOff()
         // Only reached if CPU_OFF failed: rejoin and report.
         Hotplug.recordFailure(.psci(.cpuOff, result), cpu: cpu)
         _ = join(cpu)
-        Hotplug.cpuCameUp(cpu)
+        _ = InterruptMigration.rebalance(.up(cpu))
     }
 }
 

@@ -1,25 +1,30 @@
 /// Per-CPU life-cycle state and the online mask.
 ///
-/// `CPUs.lock` guards `onlineMask`: it is changed only by a CPU marking
+/// `CPUs.lock` owns the online mask: it is changed only by a CPU marking
 /// itself online (secondary start) or offline (its own offline path), and
-/// read by taking a snapshot under the lock. The per-CPU `states` and
-/// `requests` are single atomics with one writer at a time (the CPU itself,
-/// or the controller while the CPU is powered off or before it starts), so
-/// they take no lock. `CPUs.lock` is rank 4 in LockOrder.swift.
+/// read by taking a snapshot under the lock. The per-CPU tables are sized
+/// once on the boot CPU (`setUp`), before any other CPU starts, and only
+/// their entries change afterwards: `states` and `requests` are single
+/// atomics with one writer at a time (the CPU itself, or the controller
+/// while the CPU is powered off or before it starts), so they take no lock.
+/// `CPUs.lock` is rank 4 in LockOrder.swift.
 enum CPUs {
-    /// Guards `onlineMask`.
-    static let lock = SpinLock()
-    /// CPUs that take interrupts and may be routing targets.
-    nonisolated(unsafe) private static var onlineMask = CPUMask()
-    /// `CPUState` of each CPU.
+    /// Owns the online mask: the CPUs that take interrupts and may be
+    /// routing targets.
+    static let lock = SpinLock(CPUMask())
+    /// `CPUState` of each CPU. Assigned once in `setUp` (boot CPU, before
+    /// any other CPU runs), then only its atomic entries change.
     nonisolated(unsafe) static var states = AtomicTable(count: 0)
-    /// `CPURequest` posted to each CPU's idle loop.
+    /// `CPURequest` posted to each CPU's idle loop. Assigned once in
+    /// `setUp`, as `states`.
     nonisolated(unsafe) static var requests = AtomicTable(count: 0)
     /// Idle-loop passes of each CPU: the watchdog's measure of progress.
+    /// Assigned once in `setUp`, as `states`.
     nonisolated(unsafe) static var heartbeats = AtomicTable(count: 0)
-    /// The PC each CPU was interrupted at, most recently (written by the
-    /// CPU itself on IRQ entry; a single aligned 64-bit store, read racily
-    /// by the watchdog).
+    /// The PC each CPU was interrupted at, most recently. Allocated once in
+    /// `setUp`; each entry is written only by its own CPU on IRQ entry (a
+    /// single aligned 64-bit store) and read racily by the watchdog, for
+    /// whom a stale value is still a true one.
     nonisolated(unsafe) static var sampledPC = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
 
     /// Sizes the tables for the machine; boot CPU, before any secondary.
@@ -39,7 +44,7 @@ enum CPUs {
 
     /// A snapshot of the online mask.
     static var online: CPUMask {
-        lock.withLock { onlineMask }
+        lock.withLock { $0 }
     }
 
     static func state(of cpu: LogicalCPU) -> CPUState {
@@ -52,13 +57,13 @@ enum CPUs {
 
     /// The calling CPU joins the online mask.
     static func markOnline(_ cpu: LogicalCPU) {
-        lock.withLock { onlineMask.insert(cpu) }
+        lock.withLock { $0.insert(cpu) }
         setState(.online, of: cpu)
     }
 
     /// The calling CPU leaves the online mask (on its own offline path).
     static func markOffline(_ cpu: LogicalCPU) {
-        lock.withLock { onlineMask.remove(cpu) }
+        lock.withLock { $0.remove(cpu) }
         setState(.dying, of: cpu)
     }
 }

@@ -27,7 +27,12 @@ enum Hotplug {
     static let busy = Atomic<Bool>(false)
     /// False during boot bring-up: the patch rebalances on CPU_ONLINE only
     /// once the system is active (Xen's `system_state >= SYS_STATE_active`).
-    nonisolated(unsafe) static var systemActive = false
+    private static let systemActive = Atomic<Bool>(false)
+
+    /// Ends boot bring-up: from now on a CPU coming online is rebalanced to.
+    static func markSystemActive() {
+        systemActive.store(true, ordering: .releasing)
+    }
 
     /// How long a CPU may take to announce itself / to reach CPU_OFF,
     /// before `timeout-scale` stretches them.
@@ -36,14 +41,14 @@ enum Hotplug {
 
     /// Brings `cpu` online with PSCI CPU_ON and waits until it announces
     /// itself; then, if the system is active, spreads interrupts again.
-    static func bringOnline(_ cpu: LogicalCPU) -> Result<Void, HotplugError> {
+    static func bringOnline(_ cpu: LogicalCPU) -> Result<HotplugOutcome, HotplugError> {
         let machine = Machine.current!
-        guard cpu.index >= 0 && cpu.index < machine.cpuCount else { return .failure(.noSuchCPU(cpu.index)) }
+        guard cpu.index >= 0 && cpu.index < machine.cpuCount else { return .failure(.noSuchCPU(cpu)) }
         guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
             return .failure(.busy)
         }
         defer { busy.store(false, ordering: .releasing) }
-        guard CPUs.state(of: cpu) == .offline else { return .failure(.alreadyOnline(cpu.index)) }
+        guard CPUs.state(of: cpu) == .offline else { return .failure(.alreadyOnline(cpu)) }
 
         guard machine.psci.has(.cpuOn) else { return .failure(.missingFunctionID(.cpuOn)) }
         CPUs.setState(.starting, of: cpu)
@@ -58,43 +63,56 @@ enum Hotplug {
             CPUs.state(of: cpu) == .online
         }
         guard announced else {
-            return .failure(.didNotAnnounce(cpu.index, sentBackOff: sendBackOff(cpu)))
+            return .failure(.didNotAnnounce(cpu, sentBackOff: sendBackOff(cpu)))
         }
         // PSCI 0.1: the announcement is the only confirmation there is.
         guard machine.psci.version.hasAffinityInfo else {
-            cpuCameUp(cpu)
-            return .success(())
+            return .success(rebalanceOnline(cpu))
         }
         switch machine.psci.affinityInfo(machine.affinity(of: cpu)) {
         case .success(.on):
             break
         case .success(let state):
-            return .failure(.affinityInfoDisagrees(cpu.index, expected: .on, found: state))
+            return .failure(.affinityInfoDisagrees(cpu, expected: .on, found: state))
         case .failure(let error):
             return .failure(.psci(.affinityInfo, error))
         }
-        cpuCameUp(cpu)
-        return .success(())
+        return .success(rebalanceOnline(cpu))
     }
 
-    /// Per CPU: virtual-counter ticks its last offline path took, from
-    /// taking the request to just before CPU_OFF (written by that CPU).
-    nonisolated(unsafe) static var offlinePathTicks = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
-    /// Ticks the last online rebalance took, on the controlling CPU.
-    nonisolated(unsafe) static var onlineRebalanceTicks: UInt64 = 0
+    /// The online notification, on the controlling CPU once `cpu` is up:
+    /// spreads interrupts again if the system is active, timed.
+    static func rebalanceOnline(_ cpu: LogicalCPU) -> HotplugOutcome {
+        guard systemActive.load(ordering: .acquiring) else { return HotplugOutcome() }
+        let started = arch_read_counter()
+        let rebalance = InterruptMigration.rebalance(.up(cpu))
+        return HotplugOutcome(rebalance: rebalance, ticks: arch_read_counter() &- started)
+    }
+
+    /// Per CPU: what its last offline did, written by the dying CPU before
+    /// it publishes `CPUState.offline` (a releasing store) and read by the
+    /// controller only after it has seen that state (an acquiring load).
+    /// Allocated once in `setUp`, before any other CPU runs.
+    nonisolated(unsafe) static var offlineOutcomes = UnsafeMutablePointer<HotplugOutcome>.allocate(capacity: 1)
+
+    /// Sizes the per-CPU tables; boot CPU, before any secondary.
+    static func setUp(cpuCount: Int) {
+        offlineOutcomes = UnsafeMutablePointer<HotplugOutcome>.allocate(capacity: cpuCount)
+        offlineOutcomes.initialize(repeating: HotplugOutcome(), count: cpuCount)
+    }
 
     /// Asks `cpu` to take itself offline and waits until the firmware says
     /// it is OFF.
-    static func takeOffline(_ cpu: LogicalCPU) -> Result<Void, HotplugError> {
+    static func takeOffline(_ cpu: LogicalCPU) -> Result<HotplugOutcome, HotplugError> {
         let machine = Machine.current!
-        guard cpu.index >= 0 && cpu.index < machine.cpuCount else { return .failure(.noSuchCPU(cpu.index)) }
+        guard cpu.index >= 0 && cpu.index < machine.cpuCount else { return .failure(.noSuchCPU(cpu)) }
         guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
             return .failure(.busy)
         }
         defer { busy.store(false, ordering: .releasing) }
-        guard CPUs.state(of: cpu) == .online else { return .failure(.alreadyOffline(cpu.index)) }
-        guard CPUs.online.count > 1 else { return .failure(.lastOnlineCPU(cpu.index)) }
-        guard cpu != CPUs.current else { return .failure(.controllingCPU(cpu.index)) }
+        guard CPUs.state(of: cpu) == .online else { return .failure(.alreadyOffline(cpu)) }
+        guard CPUs.online.count > 1 else { return .failure(.lastOnlineCPU(cpu)) }
+        guard cpu != CPUs.current else { return .failure(.controllingCPU(cpu)) }
         guard machine.psci.version.hasAffinityInfo else {
             return .failure(.offlineNeedsAffinityInfo(machine.psci.version))
         }
@@ -110,17 +128,17 @@ enum Hotplug {
             // online, as the tables say. Otherwise it is on its way down.
             if CPUs.requests.replace(cpu.index, expected: CPURequest.goOffline.rawValue,
                                      desired: CPURequest.none.rawValue) {
-                return .failure(.didNotRespond(cpu.index))
+                return .failure(.didNotRespond(cpu))
             }
-            return .failure(.didNotStop(cpu.index, lastState: nil, afterwards: nil))
+            return .failure(.didNotStop(cpu, lastState: nil, afterwards: nil))
         }
         var last: AffinityState?
         let off = Deadline.wait(milliseconds: stopTimeoutMilliseconds, for: .otherCPUs) {
             if case .success(let state) = machine.psci.affinityInfo(machine.affinity(of: cpu)) { last = state }
             return last == .off
         }
-        guard off else { return .failure(.didNotStop(cpu.index, lastState: last, afterwards: nil)) }
-        return .success(())
+        guard off else { return .failure(.didNotStop(cpu, lastState: last, afterwards: nil)) }
+        return .success(offlineOutcomes[cpu.index])
     }
 
     /// A CPU that started but never announced itself is asked (through its
@@ -140,20 +158,6 @@ enum Hotplug {
         return off
     }
 
-    /// The hotplug hook on the dying CPU, after it left the online mask.
-    static func cpuWentDown(_ cpu: LogicalCPU) {
-        InterruptMigration.cpuWentDown(cpu)
-    }
-
-    /// The online notification, on the controlling CPU, once `cpu` is up.
-    static func cpuCameUp(_ cpu: LogicalCPU) {
-        if systemActive {
-            let started = arch_read_counter()
-            InterruptMigration.cpuCameUp(cpu)
-            onlineRebalanceTicks = arch_read_counter() &- started
-        }
-    }
-
     /// A failure seen on a CPU other than the controller (CPU_OFF returning).
     static func recordFailure(_ error: HotplugError, cpu: LogicalCPU) {
         Console.line { out in
@@ -164,20 +168,32 @@ enum Hotplug {
     }
 }
 
+/// What a completed hotplug operation did, for whoever asked for it (the
+/// console's report, the jobs' figures).
+struct HotplugOutcome {
+    /// What the rebalance did: nothing during boot bring-up (no rebalance
+    /// then) or with migration compiled out.
+    var rebalance = RebalanceOutcome.none
+    /// Virtual-counter ticks of the kernel's side of the event: for an
+    /// offline, the dying CPU's path from taking the request to just before
+    /// CPU_OFF; for an online, the rebalance on the controlling CPU.
+    var ticks: UInt64 = 0
+}
+
 /// Why a hotplug operation did not happen. Each leaves the system as it was
 /// (or, for the timeouts, as AFFINITY_INFO says it is).
 enum HotplugError: Error {
-    case noSuchCPU(Int)
-    case alreadyOnline(Int)
-    case alreadyOffline(Int)
-    case lastOnlineCPU(Int)
-    case controllingCPU(Int)
+    case noSuchCPU(LogicalCPU)
+    case alreadyOnline(LogicalCPU)
+    case alreadyOffline(LogicalCPU)
+    case lastOnlineCPU(LogicalCPU)
+    case controllingCPU(LogicalCPU)
     case busy
     case psci(PSCIFunction, PSCIReturnCode)
-    case didNotAnnounce(Int, sentBackOff: Bool)
-    case didNotRespond(Int)
-    case didNotStop(Int, lastState: AffinityState?, afterwards: AffinityState?)
-    case affinityInfoDisagrees(Int, expected: AffinityState, found: AffinityState)
+    case didNotAnnounce(LogicalCPU, sentBackOff: Bool)
+    case didNotRespond(LogicalCPU)
+    case didNotStop(LogicalCPU, lastState: AffinityState?, afterwards: AffinityState?)
+    case affinityInfoDisagrees(LogicalCPU, expected: AffinityState, found: AffinityState)
     /// PSCI 0.1 firmware: no AFFINITY_INFO to confirm OFF with.
     case offlineNeedsAffinityInfo(PSCIVersion)
     /// A PSCI 0.1 node without the function's ID property.
@@ -186,21 +202,21 @@ enum HotplugError: Error {
     /// One line, naming the CPU and, for firmware errors, the PSCI names.
     func describe(_ out: inout ConsoleWriter) {
         switch self {
-        case .noSuchCPU(let index):
-            out.write("cpu ", index)
+        case .noSuchCPU(let cpu):
+            out.write("cpu ", cpu.index)
             out.write(" does not exist (cpus are 0-", Machine.current.cpuCount - 1)
             out.write(")")
-        case .alreadyOnline(let index):
-            out.write("cpu ", index)
+        case .alreadyOnline(let cpu):
+            out.write("cpu ", cpu.index)
             out.write(" is already online")
-        case .alreadyOffline(let index):
-            out.write("cpu ", index)
+        case .alreadyOffline(let cpu):
+            out.write("cpu ", cpu.index)
             out.write(" is not online")
-        case .lastOnlineCPU(let index):
-            out.write("cpu ", index)
+        case .lastOnlineCPU(let cpu):
+            out.write("cpu ", cpu.index)
             out.write(" is the last online cpu")
-        case .controllingCPU(let index):
-            out.write("cpu ", index)
+        case .controllingCPU(let cpu):
+            out.write("cpu ", cpu.index)
             out.write(" runs the console; it cannot take itself offline")
         case .busy:
             out.write("another hotplug operation is in progress")
@@ -209,8 +225,8 @@ enum HotplugError: Error {
             out.write(function.name)
             out.write(" returned ")
             out.write(code.name)
-        case .didNotAnnounce(let index, let sentBackOff):
-            out.write("cpu ", index)
+        case .didNotAnnounce(let cpu, let sentBackOff):
+            out.write("cpu ", cpu.index)
             out.write(" did not announce itself: timed out after ",
                       Deadline.reported(Hotplug.announceTimeoutMilliseconds, for: .otherCPUs))
             out.write(" ms")
@@ -221,13 +237,13 @@ enum HotplugError: Error {
             } else {
                 out.write("; it was asked to return to OFF, which PSCI 0.1 cannot confirm, and is left out of the online mask")
             }
-        case .didNotRespond(let index):
-            out.write("cpu ", index)
+        case .didNotRespond(let cpu):
+            out.write("cpu ", cpu.index)
             out.write(" did not take up the offline request: timed out after ",
                       Deadline.reported(Hotplug.stopTimeoutMilliseconds, for: .otherCPUs))
             out.write(" ms; the request was withdrawn and it stays online")
-        case .didNotStop(let index, let state, let afterwards):
-            out.write("cpu ", index)
+        case .didNotStop(let cpu, let state, let afterwards):
+            out.write("cpu ", cpu.index)
             out.write(" did not reach OFF: timed out after ",
                       Deadline.reported(Hotplug.stopTimeoutMilliseconds, for: .otherCPUs))
             out.write(" ms")
@@ -241,8 +257,8 @@ enum HotplugError: Error {
                 out.write("; AFFINITY_INFO now says ")
                 out.write(afterwards.name)
             }
-        case .affinityInfoDisagrees(let index, let expected, let found):
-            out.write("cpu ", index)
+        case .affinityInfoDisagrees(let cpu, let expected, let found):
+            out.write("cpu ", cpu.index)
             out.write(": AFFINITY_INFO says ")
             out.write(found.name)
             out.write(", expected ")

@@ -29,9 +29,9 @@ enum Benchmark {
         var number = 0
         let bound = RebalanceBounds.minimumMovesForOnline(load: Invariants.load(), online: CPUs.online)
         let before = GICRouter.totalWrites
-        Hotplug.cpuCameUp(machine.bootCPU)
+        let spread = Hotplug.rebalanceOnline(machine.bootCPU)
         report(&number, "spread", machine.bootCPU, writes: GICRouter.totalWrites - before, bound: bound,
-               ticks: Hotplug.onlineRebalanceTicks)
+               ticks: spread.ticks)
 
         let controller = CPUs.current
         for index in 0 ..< machine.cpuCount where LogicalCPU(index) != controller {
@@ -54,7 +54,7 @@ enum Benchmark {
         }
         Console.line { out in
             out.write("bench-total policy-writes ", GICRouter.totalWrites)
-            out.write(" router-writes ", Int(Distributor.routerWrites.load(0)))
+            out.write(" router-writes ", Distributor.routerWrites.count)
             out.write(" failures ", failures)
         }
         return failures == 0
@@ -63,11 +63,10 @@ enum Benchmark {
     private static func event(_ number: inout Int, _ cpu: LogicalCPU, online: Bool) -> Int {
         let bound = Invariants.lowerBound(beforeBringing: cpu, online: online)
         let before = GICRouter.totalWrites
-        guard (online ? HotplugOperation.online : .offline).check(on: cpu, context: { $0.write("bench: ") }) else {
-            return 1
-        }
+        let operation = online ? HotplugOperation.online : .offline
+        guard let outcome = operation.check(on: cpu, context: { $0.write("bench: ") }) else { return 1 }
         report(&number, online ? "online" : "offline", cpu, writes: GICRouter.totalWrites - before, bound: bound,
-               ticks: online ? Hotplug.onlineRebalanceTicks : Hotplug.offlinePathTicks[cpu.index])
+               ticks: outcome.ticks)
         return 0
     }
 

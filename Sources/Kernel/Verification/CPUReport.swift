@@ -6,10 +6,7 @@ enum CPUReport {
         Console.line("  CPU  state     psci      MPIDR   EL               interrupts")
         for index in 0 ..< machine.cpuCount {
             let cpu = LogicalCPU(index)
-            var handled = 0
-            for slot in 0 ..< InterruptCounters.slots.count {
-                handled += Int(InterruptCounters.handled.load(index * InterruptCounters.slots.count + slot))
-            }
+            let handled = InterruptCounters.handledCount(on: cpu)
             let firmware: StaticString
             switch machine.psci.affinityInfo(machine.affinity(of: cpu)) {
             case .success(let state): firmware = state.name

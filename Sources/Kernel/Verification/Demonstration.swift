@@ -37,9 +37,9 @@ enum Demonstration {
         guard InterruptMigration.isCompiledIn else { return runCompiledOut() }
 
         var run = Run(model: nil)
-        if InterruptMigration.isSeed {
+        if let seedCursor = InterruptMigration.seedCursor {
             var model = PatchReferenceModel(snapshotOf: store)
-            model.cpuNext = InterruptMigration.seedCursor
+            model.cpuNext = seedCursor
             run.model = model
         }
         run.spread()
@@ -81,7 +81,7 @@ enum Demonstration {
             let before = GICRouter.totalWrites
             let bootCPU = Machine.current.bootCPU
             let minimum = RebalanceBounds.minimumMovesForOnline(load: Invariants.load(), online: CPUs.online)
-            InterruptMigration.cpuCameUp(bootCPU)
+            _ = InterruptMigration.rebalance(.up(bootCPU))
             model?.rebalanceIRQs(from: bootCPU, up: true, online: CPUs.online)
             finish(title: "spread over all cpus", writes: GICRouter.totalWrites - before, minimum: minimum, probe: nil)
         }
@@ -98,7 +98,7 @@ enum Demonstration {
             let handledBefore = probe.map { InterruptCounters.handledCount($0) } ?? 0
             let handledByDyingBefore = probe.map { InterruptCounters.handledCount($0, on: cpu) } ?? 0
             Demonstration.probe = probe.map { (cpu, $0) }
-            let succeeded = (online ? HotplugOperation.online : .offline).check(on: cpu)
+            let succeeded = (online ? HotplugOperation.online : .offline).check(on: cpu) != nil
             Demonstration.probe = nil
             guard succeeded else {
                 failures += 1
@@ -173,7 +173,7 @@ enum Demonstration {
                 out.write(stepFailures == 0 ? "ok" : "FAILED")
                 out.write(" (routes read back from GICD_IROUTER, fired = handled, movable per cpu ", spread.min)
                 out.write("..", spread.max)
-                out.write(InterruptMigration.isSeed ? ", routing = the patch's reference model)" : ", writes = lower bound)")
+                out.write(InterruptMigration.policyInForce == .seed ? ", routing = the patch's reference model)" : ", writes = lower bound)")
             }
         }
 
@@ -216,7 +216,7 @@ enum Demonstration {
         failures += Invariants.checkDelivery()
         guard let cpu = CPUs.online.first(where: { $0 != CPUs.current }) else { return failures }
         let before = GICRouter.totalWrites
-        for operation in [HotplugOperation.offline, .online] where !operation.check(on: cpu) {
+        for operation in [HotplugOperation.offline, .online] where operation.check(on: cpu) == nil {
             failures += 1
         }
         let writes = GICRouter.totalWrites - before

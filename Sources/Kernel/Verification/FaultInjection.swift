@@ -29,8 +29,11 @@ enum FaultInjection {
 
 #if FAULT_INJECTION
 
+import Synchronization
+
 extension FaultInjection {
-    /// The CPU `test-stall=N` names, if any.
+    /// The CPU `test-stall=N` names, if any. Set once by the boot CPU
+    /// (`arm`) before the console or a job starts, read by them afterwards.
     nonisolated(unsafe) private static var stalledCPU: LogicalCPU?
 
     /// Installs the seams, then applies `psci-conduit=` to the device
@@ -83,25 +86,25 @@ extension FaultInjection {
     /// `cpu-on-online`: for an online CPU, asks the firmware (QEMU answers
     /// ALREADY_ON) instead of `Hotplug`'s own refusal; nil when not armed
     /// or not applicable.
-    static func firmwareAnswer(bringingOnline cpu: LogicalCPU) -> Result<Void, HotplugError>? {
+    static func firmwareAnswer(bringingOnline cpu: LogicalCPU) -> Result<HotplugOutcome, HotplugError>? {
         let machine = Machine.current!
         guard cpu.index >= 0 && cpu.index < machine.cpuCount, CPUs.state(of: cpu) == .online,
               PSCIFault.cpuOnOnline.take() else { return nil }
         let answer = machine.psci.cpuOn(machine.affinity(of: cpu), entry: arch_address_of_secondary_entry(),
                                         context: CPUStartBlock.context(for: cpu))
-        return .failure(answer.isSuccess ? .alreadyOnline(cpu.index) : .psci(.cpuOn, answer))
+        return .failure(answer.isSuccess ? .alreadyOnline(cpu) : .psci(.cpuOn, answer))
     }
 
     /// `affinity-info-stuck` ends with the offline whose wait it made time
     /// out: disarmed, it lets the failure say what the firmware really
     /// says now.
-    static func ending(_ result: Result<Void, HotplugError>, offlining cpu: LogicalCPU) -> Result<Void, HotplugError> {
-        guard case .failure(.didNotStop(let index, lastState: .some, afterwards: .none)) = result,
+    static func ending(_ result: Result<HotplugOutcome, HotplugError>, offlining cpu: LogicalCPU) -> Result<HotplugOutcome, HotplugError> {
+        guard case .failure(.didNotStop(let stopped, lastState: .some, afterwards: .none)) = result,
               PSCIFault.affinityInfoStuck.take() else { return result }
         let machine = Machine.current!
         var now: AffinityState?
         if case .success(let state) = machine.psci.affinityInfo(machine.affinity(of: cpu)) { now = state }
-        return .failure(.didNotStop(index, lastState: .on, afterwards: now))
+        return .failure(.didNotStop(stopped, lastState: .on, afterwards: now))
     }
 
     /// `error: unknown NAME 'VALUE' (CHOICES)`.
@@ -172,7 +175,7 @@ enum PSCIFault: UInt32 {
     case affinityInfoStuck = 4
 
     /// The armed fault.
-    nonisolated(unsafe) static var armed = AtomicTable(count: 1)
+    static let armed = Atomic<UInt32>(0)
 
     /// Arms the fault named by `text`; false for an unknown name.
     static func arm(_ text: UnsafeRawBufferPointer) -> Bool {
@@ -188,18 +191,19 @@ enum PSCIFault: UInt32 {
         } else {
             return false
         }
-        armed.store(0, fault.rawValue)
+        armed.store(fault.rawValue, ordering: .releasing)
         return true
     }
 
     /// Whether `self` is armed; disarms it if so (one shot).
     func take() -> Bool {
-        PSCIFault.armed.replace(0, expected: rawValue, desired: PSCIFault.none.rawValue)
+        PSCIFault.armed.compareExchange(expected: rawValue, desired: PSCIFault.none.rawValue,
+                                        ordering: .acquiringAndReleasing).exchanged
     }
 
     /// Whether `self` is armed, leaving it armed.
     var isArmed: Bool {
-        PSCIFault.armed.load(0) == rawValue
+        PSCIFault.armed.load(ordering: .acquiring) == rawValue
     }
 
     /// An MPIDR no CPU of QEMU's virt machine has.
@@ -235,10 +239,10 @@ extension FaultInjection {
     static func stallChosenCPU(sparing controller: LogicalCPU) {}
 
     @inline(__always)
-    static func firmwareAnswer(bringingOnline cpu: LogicalCPU) -> Result<Void, HotplugError>? { nil }
+    static func firmwareAnswer(bringingOnline cpu: LogicalCPU) -> Result<HotplugOutcome, HotplugError>? { nil }
 
     @inline(__always)
-    static func ending(_ result: Result<Void, HotplugError>, offlining cpu: LogicalCPU) -> Result<Void, HotplugError> {
+    static func ending(_ result: Result<HotplugOutcome, HotplugError>, offlining cpu: LogicalCPU) -> Result<HotplugOutcome, HotplugError> {
         result
     }
 }

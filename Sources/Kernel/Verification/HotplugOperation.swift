@@ -16,7 +16,7 @@ enum HotplugOperation {
     }
 
     /// Carries the operation out on `cpu`.
-    func perform(on cpu: LogicalCPU) -> Result<Void, HotplugError> {
+    func perform(on cpu: LogicalCPU) -> Result<HotplugOutcome, HotplugError> {
         switch self {
         case .offline:
             return FaultInjection.ending(Hotplug.takeOffline(cpu), offlining: cpu)
@@ -41,10 +41,15 @@ enum HotplugOperation {
     }
 
     /// Carries the operation out and reports a failure as a job's `FAIL:`
-    /// line; returns whether it succeeded.
-    func check(on cpu: LogicalCPU, context: (inout ConsoleWriter) -> Void = { _ in }) -> Bool {
-        guard case .failure(let error) = perform(on: cpu) else { return true }
-        reportFailure(error, cpu: cpu, lead: "FAIL: ", context: context)
-        return false
+    /// line; returns the outcome, nil after a failure.
+    @discardableResult
+    func check(on cpu: LogicalCPU, context: (inout ConsoleWriter) -> Void = { _ in }) -> HotplugOutcome? {
+        switch perform(on: cpu) {
+        case .success(let outcome):
+            return outcome
+        case .failure(let error):
+            reportFailure(error, cpu: cpu, lead: "FAIL: ", context: context)
+            return nil
+        }
     }
 }

@@ -31,7 +31,7 @@ enum Invariants {
             // The seed policy keeps the patch's gap here (a pending move
             // aimed at a CPU that then went offline is fixed only at its
             // end of interrupt, safely); the balanced policy re-aims it.
-            if let deferred = descriptor.deferredTarget, !online.contains(deferred), !InterruptMigration.isSeed {
+            if let deferred = descriptor.deferredTarget, !online.contains(deferred), InterruptMigration.policyInForce != .seed {
                 failures += 1
                 Console.line { out in
                     out.write("FAIL: INTID ", Int(descriptor.id.rawValue))

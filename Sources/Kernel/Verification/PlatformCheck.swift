@@ -120,7 +120,7 @@ enum PlatformCheck {
         for _ in 0 ..< cycles {
             for index in 0 ..< machine.cpuCount where LogicalCPU(index) != CPUs.current {
                 for operation in [HotplugOperation.offline, .online] {
-                    if operation.check(on: LogicalCPU(index)) {
+                    if operation.check(on: LogicalCPU(index)) != nil {
                         operations += 1
                     } else {
                         failures += 1

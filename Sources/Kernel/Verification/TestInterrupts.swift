@@ -10,6 +10,8 @@
 ///
 /// The RTC alarm is fired too, through its device.
 enum TestInterrupts {
+    // All three are written only by `claim()`, on the boot CPU, before any
+    // firing, check or console command reads them; read-only afterwards.
     nonisolated(unsafe) static var spis: [InterruptID] = []
     nonisolated(unsafe) static var guestBound: [InterruptID] = []
     /// `GICD_IROUTER` of each guest-bound SPI as set at boot.

@@ -44,9 +44,7 @@ struct Distributor {
             let outcome = try DistributorInitialisation.run(
                 registers, type: type, routingTo: bootCPU, priority: InterruptPriority.kernelDefault,
                 wait: Distributor.wait(until:))
-            for _ in 0 ..< outcome.routerWrites {
-                Distributor.routerWrites.increment(0)
-            }
+            Distributor.routerWrites.add(outcome.routerWrites)
             return true
         } catch {
             Distributor.report(error)
@@ -104,11 +102,11 @@ struct Distributor {
     /// through here, so the count can be checked against QEMU's own trace).
     func route(_ id: InterruptID, to affinity: MPIDRAffinity) {
         SharedInterruptControl.route(registers, id, to: affinity)
-        Distributor.routerWrites.increment(0)
+        Distributor.routerWrites.add()
     }
 
     /// Every `GICD_IROUTER` write since boot, the start-up routes included.
-    nonisolated(unsafe) static var routerWrites = AtomicTable(count: 1)
+    static let routerWrites = EventCounter()
 
     /// The routing register as the GIC holds it: the witness every check
     /// uses, never the descriptor table.
