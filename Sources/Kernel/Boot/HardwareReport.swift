@@ -47,19 +47,9 @@ enum HardwareReport {
             out.write("GICD_TYPER ")
             out.hex(UInt64(typer.rawValue), digits: 8)
             out.write(": SPIs ")
-            if let spis = typer.spis {
-                out.decimal(Int(spis.lowerBound))
-                out.write("-", Int(spis.upperBound))
-            } else {
-                out.write("none")
-            }
+            writeRange(typer.spis, to: &out)
             out.write(", eSPIs ")
-            if let extended = typer.extendedSPIs {
-                out.decimal(Int(extended.lowerBound))
-                out.write("-", Int(extended.upperBound))
-            } else {
-                out.write("none")
-            }
+            writeRange(typer.extendedSPIs, to: &out)
             out.write(", No1N ", typer.no1N ? 1 : 0)
             out.write(", A3V ", typer.supportsAffinity3 ? 1 : 0)
         }
@@ -88,5 +78,15 @@ enum HardwareReport {
                 out.hex(region.size)
             }
         }
+    }
+
+    /// "first-last", or "none" for a range the GIC does not implement.
+    private static func writeRange(_ range: ClosedRange<UInt32>?, to out: inout ConsoleWriter) {
+        guard let range else {
+            out.write("none")
+            return
+        }
+        out.decimal(Int(range.lowerBound))
+        out.write("-", Int(range.upperBound))
     }
 }

@@ -39,45 +39,55 @@ enum Hotplug {
     static let announceTimeoutMilliseconds: UInt64 = 1000
     static let stopTimeoutMilliseconds: UInt64 = 1000
 
-    /// Brings `cpu` online with PSCI CPU_ON and waits until it announces
-    /// itself; then, if the system is active, spreads interrupts again.
-    static func bringOnline(_ cpu: LogicalCPU) -> Result<HotplugOutcome, HotplugError> {
+    /// Runs one operation on `cpu`, a CPU of this machine, with `busy`
+    /// claimed for its whole length (rank 1 in LockOrder.swift).
+    private static func exclusively(
+        _ cpu: LogicalCPU, _ operation: (Machine) -> Result<HotplugOutcome, HotplugError>
+    ) -> Result<HotplugOutcome, HotplugError> {
         let machine = Machine.current!
         guard cpu.index >= 0 && cpu.index < machine.cpuCount else { return .failure(.noSuchCPU(cpu)) }
         guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
             return .failure(.busy)
         }
         defer { busy.store(false, ordering: .releasing) }
-        guard CPUs.state(of: cpu) == .offline else { return .failure(.alreadyOnline(cpu)) }
+        return operation(machine)
+    }
 
-        guard machine.psci.has(.cpuOn) else { return .failure(.missingFunctionID(.cpuOn)) }
-        CPUs.setState(.starting, of: cpu)
-        let result = machine.psci.cpuOn(machine.affinity(of: cpu),
-                                        entry: arch_address_of_secondary_entry(),
-                                        context: CPUStartBlock.context(for: cpu))
-        guard result.isSuccess else {
-            CPUs.setState(.offline, of: cpu)
-            return .failure(.psci(.cpuOn, result))
-        }
-        let announced = Deadline.wait(milliseconds: announceTimeoutMilliseconds, for: .otherCPUs) {
-            CPUs.state(of: cpu) == .online
-        }
-        guard announced else {
-            return .failure(.didNotAnnounce(cpu, sentBackOff: sendBackOff(cpu)))
-        }
-        // PSCI 0.1: the announcement is the only confirmation there is.
-        guard machine.psci.version.hasAffinityInfo else {
+    /// Brings `cpu` online with PSCI CPU_ON and waits until it announces
+    /// itself; then, if the system is active, spreads interrupts again.
+    static func bringOnline(_ cpu: LogicalCPU) -> Result<HotplugOutcome, HotplugError> {
+        exclusively(cpu) { machine in
+            guard CPUs.state(of: cpu) == .offline else { return .failure(.alreadyOnline(cpu)) }
+
+            guard machine.psci.has(.cpuOn) else { return .failure(.missingFunctionID(.cpuOn)) }
+            CPUs.setState(.starting, of: cpu)
+            let result = machine.psci.cpuOn(machine.affinity(of: cpu),
+                                            entry: arch_address_of_secondary_entry(),
+                                            context: CPUStartBlock.context(for: cpu))
+            guard result.isSuccess else {
+                CPUs.setState(.offline, of: cpu)
+                return .failure(.psci(.cpuOn, result))
+            }
+            let announced = Deadline.wait(milliseconds: announceTimeoutMilliseconds, for: .otherCPUs) {
+                CPUs.state(of: cpu) == .online
+            }
+            guard announced else {
+                return .failure(.didNotAnnounce(cpu, sentBackOff: sendBackOff(cpu)))
+            }
+            // PSCI 0.1: the announcement is the only confirmation there is.
+            guard machine.psci.version.hasAffinityInfo else {
+                return .success(rebalanceOnline(cpu))
+            }
+            switch machine.psci.affinityInfo(machine.affinity(of: cpu)) {
+            case .success(.on):
+                break
+            case .success(let state):
+                return .failure(.affinityInfoDisagrees(cpu, expected: .on, found: state))
+            case .failure(let error):
+                return .failure(.psci(.affinityInfo, error))
+            }
             return .success(rebalanceOnline(cpu))
         }
-        switch machine.psci.affinityInfo(machine.affinity(of: cpu)) {
-        case .success(.on):
-            break
-        case .success(let state):
-            return .failure(.affinityInfoDisagrees(cpu, expected: .on, found: state))
-        case .failure(let error):
-            return .failure(.psci(.affinityInfo, error))
-        }
-        return .success(rebalanceOnline(cpu))
     }
 
     /// The online notification, on the controlling CPU once `cpu` is up:
@@ -104,41 +114,37 @@ enum Hotplug {
     /// Asks `cpu` to take itself offline and waits until the firmware says
     /// it is OFF.
     static func takeOffline(_ cpu: LogicalCPU) -> Result<HotplugOutcome, HotplugError> {
-        let machine = Machine.current!
-        guard cpu.index >= 0 && cpu.index < machine.cpuCount else { return .failure(.noSuchCPU(cpu)) }
-        guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
-            return .failure(.busy)
-        }
-        defer { busy.store(false, ordering: .releasing) }
-        guard CPUs.state(of: cpu) == .online else { return .failure(.alreadyOffline(cpu)) }
-        guard CPUs.online.count > 1 else { return .failure(.lastOnlineCPU(cpu)) }
-        guard cpu != CPUs.current else { return .failure(.controllingCPU(cpu)) }
-        guard machine.psci.version.hasAffinityInfo else {
-            return .failure(.offlineNeedsAffinityInfo(machine.psci.version))
-        }
-        guard machine.psci.has(.cpuOff) else { return .failure(.missingFunctionID(.cpuOff)) }
-
-        CPUs.requests.store(cpu.index, CPURequest.goOffline.rawValue)
-        CPUInterface.sendSGI(KernelSGI.wake, to: machine.affinity(of: cpu))
-        let stopped = Deadline.wait(milliseconds: stopTimeoutMilliseconds, for: .otherCPUs) {
-            CPUs.state(of: cpu) == .offline
-        }
-        guard stopped else {
-            // Withdraw the request if the CPU never took it: it then stays
-            // online, as the tables say. Otherwise it is on its way down.
-            if CPUs.requests.replace(cpu.index, expected: CPURequest.goOffline.rawValue,
-                                     desired: CPURequest.none.rawValue) {
-                return .failure(.didNotRespond(cpu))
+        exclusively(cpu) { machine in
+            guard CPUs.state(of: cpu) == .online else { return .failure(.alreadyOffline(cpu)) }
+            guard CPUs.online.count > 1 else { return .failure(.lastOnlineCPU(cpu)) }
+            guard cpu != CPUs.current else { return .failure(.controllingCPU(cpu)) }
+            guard machine.psci.version.hasAffinityInfo else {
+                return .failure(.offlineNeedsAffinityInfo(machine.psci.version))
             }
-            return .failure(.didNotStop(cpu, lastState: nil, afterwards: nil))
+            guard machine.psci.has(.cpuOff) else { return .failure(.missingFunctionID(.cpuOff)) }
+
+            CPUs.requests.store(cpu.index, CPURequest.goOffline.rawValue)
+            CPUInterface.sendSGI(KernelSGI.wake, to: machine.affinity(of: cpu))
+            let stopped = Deadline.wait(milliseconds: stopTimeoutMilliseconds, for: .otherCPUs) {
+                CPUs.state(of: cpu) == .offline
+            }
+            guard stopped else {
+                // Withdraw the request if the CPU never took it: it then stays
+                // online, as the tables say. Otherwise it is on its way down.
+                if CPUs.requests.replace(cpu.index, expected: CPURequest.goOffline.rawValue,
+                                         desired: CPURequest.none.rawValue) {
+                    return .failure(.didNotRespond(cpu))
+                }
+                return .failure(.didNotStop(cpu, lastState: nil, afterwards: nil))
+            }
+            var last: AffinityState?
+            let off = Deadline.wait(milliseconds: stopTimeoutMilliseconds, for: .otherCPUs) {
+                if case .success(let state) = machine.psci.affinityInfo(machine.affinity(of: cpu)) { last = state }
+                return last == .off
+            }
+            guard off else { return .failure(.didNotStop(cpu, lastState: last, afterwards: nil)) }
+            return .success(offlineOutcomes[cpu.index])
         }
-        var last: AffinityState?
-        let off = Deadline.wait(milliseconds: stopTimeoutMilliseconds, for: .otherCPUs) {
-            if case .success(let state) = machine.psci.affinityInfo(machine.affinity(of: cpu)) { last = state }
-            return last == .off
-        }
-        guard off else { return .failure(.didNotStop(cpu, lastState: last, afterwards: nil)) }
-        return .success(offlineOutcomes[cpu.index])
     }
 
     /// A CPU that started but never announced itself is asked (through its
