@@ -57,7 +57,7 @@ func checkPlacement(_ testCase: PlacementCase, offlines: inout Int, onlines: ino
     for (number, event) in testCase.events.enumerated() {
         let step = "event \(number) (\(event))"
         var moves: [VCPUMove] = []
-        let before = placement.loads
+        var before = placement.loads
         switch event.kind {
         case 0:
             guard online.count > 1 else { continue }
@@ -65,14 +65,16 @@ func checkPlacement(_ testCase: PlacementCase, offlines: inout Int, onlines: ino
             online.remove(dying)
             let count = placement.evacuate(dying, online: online) { moves.append($0) }
             offlines += 1
-            if count != moves.count || count != before[dying] {
-                return "\(step): \(count) moves off pCPU \(dying.index), which ran \(before[dying])"
+            let ran = before.count(of: dying)
+            if count != moves.count || count != ran {
+                return "\(step): \(count) moves off pCPU \(dying.index), which ran \(ran)"
             }
             var load = before
             for move in moves {
                 if move.from != dying { return "\(step): moved \(move.vcpu) from \(move.from.index)" }
-                if move.to != load.leastLoaded(in: online) {
-                    return "\(step): \(move.vcpu) to \(move.to.index), least loaded was \(cpuText(load.leastLoaded(in: online)))"
+                let least = load.leastLoadedInPlace(in: online)
+                if move.to != least {
+                    return "\(step): \(move.vcpu) to \(move.to.index), least loaded was \(cpuText(least))"
                 }
                 load.add(move.to)
             }

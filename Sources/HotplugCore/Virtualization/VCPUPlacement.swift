@@ -47,7 +47,9 @@ public struct VCPUMove: Equatable, Sendable {
 ///   lowers `RebalanceBounds.minimumMovesForOnline` by exactly one, and no
 ///   move can lower it by more, so the total is that minimum).
 ///
-/// Fixed storage for `capacity` vCPUs: nothing is allocated.
+/// Fixed storage for `capacity` vCPUs: nothing is allocated. Elements are
+/// read through `span`, which reads in place: a plain non-mutating
+/// `InlineArray` subscript may copy the whole array first (see `CPULoad`).
 public struct VCPUPlacement: Sendable {
     /// The most vCPUs a machine can have here.
     public static let capacity = 64
@@ -70,11 +72,11 @@ public struct VCPUPlacement: Sendable {
     /// The `index`-th vCPU placed, `0 ..< count`.
     public func vcpu(at index: Int) -> VCPUID {
         precondition(index >= 0 && index < count, "VCPUPlacement: index out of range")
-        return names[index]
+        return names.span[index]
     }
 
     private func index(of vcpu: VCPUID) -> Int? {
-        for index in 0 ..< count where names[index] == vcpu { return index }
+        for index in 0 ..< count where names.span[index] == vcpu { return index }
         return nil
     }
 
@@ -97,20 +99,20 @@ public struct VCPUPlacement: Sendable {
 
     /// The pCPU `vcpu` runs on; nil if it is not placed.
     public func pCPU(of vcpu: VCPUID) -> LogicalCPU? {
-        index(of: vcpu).map { cpus[$0] }
+        index(of: vcpu).map { cpus.span[$0] }
     }
 
     /// How many vCPUs `cpu` runs.
     public func load(on cpu: LogicalCPU) -> Int {
         var load = 0
-        for index in 0 ..< count where cpus[index] == cpu { load += 1 }
+        for index in 0 ..< count where cpus.span[index] == cpu { load += 1 }
         return load
     }
 
     /// Per-pCPU vCPU counts.
     public var loads: CPULoad {
         var load = CPULoad()
-        for index in 0 ..< count { load.add(cpus[index]) }
+        for index in 0 ..< count { load.add(cpus.span[index]) }
         return load
     }
 
@@ -120,7 +122,7 @@ public struct VCPUPlacement: Sendable {
     @discardableResult
     public mutating func move(_ vcpu: VCPUID, to cpu: LogicalCPU) -> VCPUMove? {
         guard let index = index(of: vcpu) else { preconditionFailure("VCPUPlacement.move: vCPU not placed") }
-        let from = cpus[index]
+        let from = cpus.span[index]
         guard from != cpu else { return nil }
         cpus[index] = cpu
         arrivals[index] = stamp()
@@ -133,8 +135,8 @@ public struct VCPUPlacement: Sendable {
     /// (0: the first of the queue); nil if none.
     private func firstArrival(on cpu: LogicalCPU, after: UInt32) -> Int? {
         var best: Int? = nil
-        for index in 0 ..< count where cpus[index] == cpu && arrivals[index] > after {
-            if best.map({ arrivals[index] < arrivals[$0] }) ?? true { best = index }
+        for index in 0 ..< count where cpus.span[index] == cpu && arrivals.span[index] > after {
+            if best.map({ arrivals.span[index] < arrivals.span[$0] }) ?? true { best = index }
         }
         return best
     }
@@ -145,17 +147,17 @@ public struct VCPUPlacement: Sendable {
     /// just moved away) gives the head.
     public func next(on cpu: LogicalCPU, after current: VCPUID?) -> VCPUID? {
         var after: UInt32 = 0
-        if let current, let index = index(of: current), cpus[index] == cpu { after = arrivals[index] }
-        if let index = firstArrival(on: cpu, after: after) { return names[index] }
-        return firstArrival(on: cpu, after: 0).map { names[$0] }
+        if let current, let index = index(of: current), cpus.span[index] == cpu { after = arrivals.span[index] }
+        if let index = firstArrival(on: cpu, after: after) { return names.span[index] }
+        return firstArrival(on: cpu, after: 0).map { names.span[$0] }
     }
 
     /// The last vCPU of `cpu`'s queue: the one a rebalance moves, as it has
     /// waited least for its slice.
     private func tail(of cpu: LogicalCPU) -> Int? {
         var best: Int? = nil
-        for index in 0 ..< count where cpus[index] == cpu {
-            if best.map({ arrivals[index] > arrivals[$0] }) ?? true { best = index }
+        for index in 0 ..< count where cpus.span[index] == cpu {
+            if best.map({ arrivals.span[index] > arrivals.span[$0] }) ?? true { best = index }
         }
         return best
     }
@@ -175,7 +177,8 @@ public struct VCPUPlacement: Sendable {
         var moves = 0
         while let index = firstArrival(on: cpu, after: 0) {
             guard let target = load.leastLoadedInPlace(in: online) else { preconditionFailure("VCPUPlacement.evacuate: no online pCPU") }
-            let move = move(names[index], to: target)!
+            let vcpu = names.span[index]
+            let move = move(vcpu, to: target)!
             load.add(target)
             moves += 1
             moved(move)
@@ -205,7 +208,8 @@ public struct VCPUPlacement: Sendable {
                 most = load.count(of: cpu)
             }
             guard most - load.count(of: lightest) > 1, let index = tail(of: heaviest) else { return moves }
-            let move = move(names[index], to: lightest)!
+            let vcpu = names.span[index]
+            let move = move(vcpu, to: lightest)!
             load.remove(heaviest)
             load.add(lightest)
             moves += 1
