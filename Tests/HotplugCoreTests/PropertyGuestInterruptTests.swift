@@ -85,14 +85,18 @@ struct GuestMachine {
     var coverage = GuestCoverage()
 
     init(_ testCase: GuestInterruptCase) {
-        machine = CPUMask.all(upTo: testCase.cpus)
         var online = CPUMask(bits: testCase.onlineBits, below: testCase.cpus)
         if online.isEmpty { online.insert(LogicalCPU(0)) }
+        self.init(cpus: testCase.cpus, online: online, vcpu: VCPUID(domain: 1, vcpu: 0), on: online.nth(testCase.start % online.count)!,
+                  physical: InterruptID(222), virtual: InterruptID(54))
+    }
+
+    /// The interrupt `physical` (seen as `virtual`) of `vcpu`, placed on `cpu`.
+    init(cpus: Int, online: CPUMask, vcpu: VCPUID, on cpu: LogicalCPU, physical: InterruptID, virtual: InterruptID) {
+        machine = CPUMask.all(upTo: cpus)
         self.online = online
-        let cpu = online.nth(testCase.start % online.count)!
         route = cpu
-        hypervisor = GuestInterrupt(physical: InterruptID(222), virtual: InterruptID(54), vcpu: VCPUID(domain: 1, vcpu: 0),
-                                    priority: 0xA0, on: cpu)
+        hypervisor = GuestInterrupt(physical: physical, virtual: virtual, vcpu: vcpu, priority: 0xA0, on: cpu)
     }
 
     private mutating func fail(_ text: String) {
@@ -110,7 +114,7 @@ struct GuestMachine {
                 fail("list register written on pCPU \(here.index), the vCPU is on \(hypervisor.vcpuCPU.index) running \(hypervisor.vcpuRunning)")
             }
             if listRegister != .invalid { fail("list register written while one holds it (\(listRegister))") }
-            if !(value.isHardware && value.physicalID == InterruptID(222) && value.virtualID == InterruptID(54) && value.state == .pending) {
+            if !(value.isHardware && value.physicalID == hypervisor.physical && value.virtualID == hypervisor.virtual && value.state == .pending) {
                 fail("list register value 0x\(String(value.rawValue, radix: 16))")
             }
             listRegister = .pending
@@ -210,21 +214,33 @@ struct GuestMachine {
         if !online.contains(hypervisor.vcpuCPU) { fail("\(after): vCPU on offline pCPU \(hypervisor.vcpuCPU.index)") }
     }
 
-    /// Runs the machine until nothing is in flight (at most a few rounds).
+    /// Nothing in flight: the distributor, the list register and the
+    /// hypervisor all at rest.
+    var quiet: Bool { !physicalPending && !physicalActive && listRegister == .invalid && hypervisor.state == .idle }
+
+    /// One round of finishing what is in flight: the distributor delivers;
+    /// if the vCPU runs, the guest acknowledges and deactivates what its
+    /// list register holds and the vCPU exits (and re-enters).
+    mutating func settle() {
+        deliver()
+        guard hypervisor.vcpuRunning else { return }
+        if listRegister == .pending {
+            listRegister = .active
+            acknowledgements += 1
+        }
+        if listRegister == .active {
+            listRegister = .invalid
+            physicalActive = false
+        }
+        exit()
+    }
+
+    /// Runs the machine, its vCPU scheduled, until nothing is in flight.
     mutating func drain() {
         for _ in 0 ..< 8 {
             schedule()
-            deliver()
-            if listRegister == .pending {
-                listRegister = .active
-                acknowledgements += 1
-            }
-            if listRegister == .active {
-                listRegister = .invalid
-                physicalActive = false
-            }
-            exit()
-            if !physicalPending && !physicalActive && listRegister == .invalid && hypervisor.state == .idle { return }
+            settle()
+            if quiet { return }
         }
         fail("still in flight after draining: \(hypervisor.state), pending \(physicalPending), active \(physicalActive)")
     }
