@@ -24,16 +24,7 @@ import PropertyBased
 import Testing
 @testable import HotplugCore
 
-struct GuestHotplugCase: Sendable, CustomStringConvertible {
-    var cpus: Int
-    var onlineBits: UInt32
-    var starts: [Int]
-    var events: [GuestHotplugEvent]
-
-    var description: String {
-        "GuestHotplugCase(cpus: \(cpus), online: \(CPUMask(bits: onlineBits, below: cpus).braced), starts: \(starts), events: \(events))"
-    }
-}
+typealias GuestHotplugCase = VCPUCase<GuestHotplugEvent>
 
 struct GuestHotplugEvent: Sendable, CustomStringConvertible {
     /// 0...4: fire, deliver, ack, deactivate, exit (of interrupt `pick`);
@@ -69,11 +60,9 @@ struct GuestHotplugWorld {
     static func index(_ vcpu: VCPUID) -> Int { vcpu.domain * 2 + vcpu.vcpu }
 
     init(_ testCase: GuestHotplugCase) {
-        var online = CPUMask(bits: testCase.onlineBits, below: testCase.cpus)
-        if online.isEmpty { online.insert(LogicalCPU(0)) }
-        self.online = online
-        for (index, start) in testCase.starts.enumerated() {
-            let cpu = online.nth(start % online.count)!
+        online = testCase.online
+        for index in testCase.starts.indices {
+            let cpu = testCase.start(index)
             placement.add(GuestHotplugWorld.vcpu(index), on: cpu)
             guests.append(GuestMachine(cpus: testCase.cpus, online: online, vcpu: GuestHotplugWorld.vcpu(index), on: cpu,
                                        physical: InterruptID(UInt32(224 + index)), virtual: InterruptID(UInt32(40 + index))))

@@ -29,16 +29,8 @@ import PropertyBased
 import Testing
 @testable import HotplugCore
 
-struct GuestInterruptCase: Sendable, CustomStringConvertible {
-    var cpus: Int
-    var onlineBits: UInt32
-    var start: Int
-    var events: [GuestEvent]
-
-    var description: String {
-        "GuestInterruptCase(cpus: \(cpus), online: \(CPUMask(bits: onlineBits, below: cpus).braced), start: \(start), events: \(events))"
-    }
-}
+/// One vCPU (`starts` holds its one start) and one interrupt.
+typealias GuestInterruptCase = VCPUCase<GuestEvent>
 
 struct GuestEvent: Sendable, CustomStringConvertible {
     var kind: Int
@@ -57,7 +49,7 @@ struct GuestEvent: Sendable, CustomStringConvertible {
 private let guestCases = zip(
     Gen.int(in: 2 ... 8), Gen<UInt32>.bitSet, Gen.int(in: 0 ... 7),
     zip(Gen.int(in: 0 ... GuestEvent.generated - 1), Gen.int(in: 0 ... 7)).map { GuestEvent(kind: $0, pick: $1) }.array(of: 0 ... 80)
-).map { GuestInterruptCase(cpus: $0, onlineBits: $1, start: $2, events: $3) }
+).map { GuestInterruptCase(cpus: $0, onlineBits: $1, starts: [$2], events: $3) }
 
 /// What the sequences reached, summed over every case.
 struct GuestCoverage {
@@ -85,9 +77,7 @@ struct GuestMachine {
     var coverage = GuestCoverage()
 
     init(_ testCase: GuestInterruptCase) {
-        var online = CPUMask(bits: testCase.onlineBits, below: testCase.cpus)
-        if online.isEmpty { online.insert(LogicalCPU(0)) }
-        self.init(cpus: testCase.cpus, online: online, vcpu: VCPUID(domain: 1, vcpu: 0), on: online.nth(testCase.start % online.count)!,
+        self.init(cpus: testCase.cpus, online: testCase.online, vcpu: VCPUID(domain: 1, vcpu: 0), on: testCase.start(0),
                   physical: InterruptID(222), virtual: InterruptID(54))
     }
 

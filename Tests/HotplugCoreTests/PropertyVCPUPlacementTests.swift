@@ -18,18 +18,33 @@ import PropertyBased
 import Testing
 @testable import HotplugCore
 
-struct PlacementCase: Sendable, CustomStringConvertible {
+/// A case of the vCPU properties: `cpus` pCPUs, those of `onlineBits`
+/// online, a starting pCPU for each vCPU (`starts[i]`: the `n % online`-th
+/// online one), and events.
+struct VCPUCase<Event: Sendable & CustomStringConvertible>: Sendable, CustomStringConvertible {
     var cpus: Int
     var onlineBits: UInt32
-    /// Each vCPU's starting pCPU: the `n % online`-th online one.
     var starts: [Int]
-    /// (kind 0 offline / 1 online / 2 move, pick, second pick)
-    var events: [PlacementEvent]
+    var events: [Event]
+
+    /// The pCPUs online at the start: those of `onlineBits`, pCPU 0 if none.
+    var online: CPUMask {
+        let online = CPUMask(bits: onlineBits, below: cpus)
+        return online.isEmpty ? CPUMask(single: LogicalCPU(0)) : online
+    }
+
+    /// Where vCPU `index` starts.
+    func start(_ index: Int) -> LogicalCPU {
+        let online = online
+        return online.nth(starts[index] % online.count)!
+    }
 
     var description: String {
-        "PlacementCase(cpus: \(cpus), online: \(CPUMask(bits: onlineBits, below: cpus).braced), starts: \(starts), events: \(events))"
+        "(cpus: \(cpus), online: \(CPUMask(bits: onlineBits, below: cpus).braced), starts: \(starts), events: \(events))"
     }
 }
+
+typealias PlacementCase = VCPUCase<PlacementEvent>
 
 struct PlacementEvent: Sendable, CustomStringConvertible {
     var kind: Int
@@ -47,12 +62,11 @@ private let placementCases = zip(
 
 /// The first broken rule in `testCase`, or nil.
 func checkPlacement(_ testCase: PlacementCase, offlines: inout Int, onlines: inout Int, balancingMoves: inout Int) -> String? {
-    var online = CPUMask(bits: testCase.onlineBits, below: testCase.cpus)
-    if online.isEmpty { online.insert(LogicalCPU(0)) }
+    var online = testCase.online
     let machine = CPUMask.all(upTo: testCase.cpus)
     var placement = VCPUPlacement()
-    for (index, start) in testCase.starts.enumerated() {
-        placement.add(VCPUID(domain: index / 4, vcpu: index % 4), on: online.nth(start % online.count)!)
+    for index in testCase.starts.indices {
+        placement.add(VCPUID(domain: index / 4, vcpu: index % 4), on: testCase.start(index))
     }
 
     for (number, event) in testCase.events.enumerated() {

@@ -90,12 +90,13 @@ public struct VirtualInterfaceType: RegisterValue, Hashable, Sendable {
     }
 
     /// A value with these fields, for tests and for describing an
-    /// implementation: `listRegisters` 1...16, `preemptionBits` and
-    /// `priorityBits` 5...8 with `preemptionBits <= priorityBits`.
+    /// implementation: `listRegisters` 1...16, `preemptionBits` 5...7 (the
+    /// four AP1Rs hold 128 group priorities at most), `priorityBits` 5...8,
+    /// `preemptionBits <= priorityBits`.
     public init(listRegisters: Int, preemptionBits: Int, priorityBits: Int) {
         precondition((1 ... 16).contains(listRegisters), "ICH_VTR_EL2.ListRegs: 1 to 16 list registers")
-        precondition((5 ... 8).contains(preemptionBits) && (5 ... 8).contains(priorityBits) && preemptionBits <= priorityBits,
-                      "ICH_VTR_EL2: PREbits and PRIbits 5 to 8, PREbits <= PRIbits")
+        precondition((5 ... 7).contains(preemptionBits) && (5 ... 8).contains(priorityBits) && preemptionBits <= priorityBits,
+                      "ICH_VTR_EL2: PREbits 5 to 7, PRIbits 5 to 8, PREbits <= PRIbits")
         rawValue = UInt64(listRegisters - 1) | UInt64(preemptionBits - 1) << 26 | UInt64(priorityBits - 1) << 29
     }
 }
