@@ -93,6 +93,27 @@ private func maskProblem(_ placement: inout RatePlacement, _ input: ArrayLoadInp
     return nil
 }
 
+/// LPT from scratch against the brute-force optimum (restricted to the
+/// masks when `masks`); without masks also Graham's 4/3 − 1/(3m) bound and
+/// optimality in the proven cases.
+private func checkLPT(_ testCase: LoadCase, masks: Bool) -> String? {
+    var input = testCase.input(masks: masks)
+    let online = testCase.online
+    var placement = RatePlacement()
+    placement.placeAll(&input, online: online)
+    let greedy = placement.makespan(&input, online: online)
+    let optimum = bruteForceOptimum(input, online: online)!
+    if greedy < optimum { return "LPT \(greedy) below the optimum \(optimum)" }
+    if !masks {
+        let m = UInt64(online.count)
+        if 3 * m * greedy > (4 * m - 1) * optimum { return "LPT \(greedy) beyond 4/3 − 1/(3m) of \(optimum)" }
+        let twoPerCPU = bruteForceOptimum(input, online: online, atMostTwoPerCPU: true)
+        let proven = online.count == 1 || input.count <= online.count || twoPerCPU == optimum
+        if proven && greedy != optimum { return "LPT \(greedy), optimum \(optimum) (provably optimal case)" }
+    }
+    return maskProblem(&placement, input, online: online)
+}
+
 /// Runs `check` over `propertyCases` generated cases.
 private func loadProperty(_ check: @escaping (LoadCase) -> String?) async {
     await propertyCheck(count: propertyCases, input: loadCases()) { testCase in
@@ -103,37 +124,17 @@ private func loadProperty(_ check: @escaping (LoadCase) -> String?) async {
 
 @Suite("Load placement properties")
 struct PropertyLoadPlacementTests {
+    /// Every CPU allowed: the optimum, Graham's bound, the proven cases.
     @Test(.shrinking)
     func lptAgainstBruteForce() async {
-        await loadProperty { testCase in
-            var input = testCase.input(masks: false)
-            let online = testCase.online
-            var placement = RatePlacement()
-            placement.placeAll(&input, online: online)
-            let greedy = placement.makespan(&input, online: online)
-            let optimum = bruteForceOptimum(input, online: online)!
-            let m = UInt64(online.count)
-            if greedy < optimum { return "LPT \(greedy) below the optimum \(optimum)" }
-            if 3 * m * greedy > (4 * m - 1) * optimum { return "LPT \(greedy) beyond 4/3 − 1/(3m) of \(optimum)" }
-            let twoPerCPU = bruteForceOptimum(input, online: online, atMostTwoPerCPU: true)
-            let proven = online.count == 1 || input.count <= online.count || twoPerCPU == optimum
-            if proven && greedy != optimum { return "LPT \(greedy), optimum \(optimum) (provably optimal case)" }
-            return maskProblem(&placement, input, online: online)
-        }
+        await loadProperty { checkLPT($0, masks: false) }
     }
 
+    /// Masks: kept or broken exactly when they must be, never below the
+    /// restricted optimum.
     @Test(.shrinking)
     func lptKeepsMasks() async {
-        await loadProperty { testCase in
-            var input = testCase.input(masks: true)
-            let online = testCase.online
-            var placement = RatePlacement()
-            placement.placeAll(&input, online: online)
-            let greedy = placement.makespan(&input, online: online)
-            let optimum = bruteForceOptimum(input, online: online)!
-            if greedy < optimum { return "LPT \(greedy) below the restricted optimum \(optimum)" }
-            return maskProblem(&placement, input, online: online)
-        }
+        await loadProperty { checkLPT($0, masks: true) }
     }
 
     @Test(.shrinking)

@@ -5,20 +5,6 @@ import XCTest
 @testable import HotplugCore
 
 final class RebalanceLoadPolicyTests: XCTestCase {
-    /// A table of `count` SPIs with handlers and all-CPU masks, routed as
-    /// `targets` says (cycled), registers preset to match.
-    private func table(count: Int, targets: [Int], distributor: inout SimulatedDistributor) -> DescriptorTable {
-        let table = DescriptorTable(layout: smallLayout(spis: count))
-        for index in 0 ..< count {
-            table.withDescriptor(at: index) { descriptor in
-                descriptor.hasHandler = true
-                descriptor.effectiveTarget = LogicalCPU(targets[index % targets.count])
-            }
-        }
-        presetRegisters(from: table, into: &distributor)
-        return table
-    }
-
     /// One epoch of `handled` counts, then the epoch's re-placement.
     private func epoch(_ policy: inout LoadPolicy, _ handled: [UInt32], online: CPUMask,
                        table: DescriptorTable, distributor: inout SimulatedDistributor) -> RebalanceOutcome {
@@ -44,7 +30,7 @@ final class RebalanceLoadPolicyTests: XCTestCase {
     /// the bound, and stationary epochs move nothing.
     func testEpochsSpreadByRateWithinBudgetThenStop() {
         var distributor = SimulatedDistributor()
-        let table = self.table(count: 8, targets: [0], distributor: &distributor)
+        let table = routedTable(count: 8, targets: [0], distributor: &distributor)
         var policy = LoadPolicy(count: 8, smoothingShift: 0, settings: LoadPlacementSettings(moveBudget: 3))
         let handled: [UInt32] = [8, 4, 4, 2, 2, 1, 1, 1]
         let online = cpus(0, 1, 2, 3)
@@ -66,7 +52,7 @@ final class RebalanceLoadPolicyTests: XCTestCase {
     func testDownMovesOnlyTheDyingCPUsDescriptorsByRate() {
         var distributor = SimulatedDistributor()
         // CPU 0: #0 (5); CPU 1: #1 (1); CPU 2: #2 (4), #3 (3), #4 (1).
-        let table = self.table(count: 5, targets: [0, 1, 2, 2, 2], distributor: &distributor)
+        let table = routedTable(count: 5, targets: [0, 1, 2, 2, 2], distributor: &distributor)
         var policy = LoadPolicy(count: 5, smoothingShift: 0)
         for (position, count) in [5, 1, 4, 3, 1].enumerated() {
             policy.rates.record(UInt32(count), at: position)
@@ -84,7 +70,7 @@ final class RebalanceLoadPolicyTests: XCTestCase {
     /// re-aimed, without a write, as the balanced policy does.
     func testPendingMoveToDyingCPUIsReaimedWithoutWrite() {
         var distributor = SimulatedDistributor()
-        let table = self.table(count: 2, targets: [0], distributor: &distributor)
+        let table = routedTable(count: 2, targets: [0], distributor: &distributor)
         table.withDescriptor(at: 0) { descriptor in
             descriptor.status.insert([.inProgress, .movePending])
             descriptor.deferredTarget = LogicalCPU(1)

@@ -97,3 +97,19 @@ func meetsGoal(_ placement: inout RatePlacement, _ input: inout ArrayLoadInput, 
     return LoadBalanceGoal.isMet(busiest: busiest, largest: input.rates.max() ?? 0,
                                  total: input.rates.reduce(0, +), onlineCPUs: online.count)
 }
+
+/// A table of `count` SPIs with handlers and all-CPU masks, routed as
+/// `targets` says (cycled), with the registers of `distributor` preset to
+/// match. (`RebalanceBalancedPolicyTests` keeps a private copy that could
+/// use this one.)
+func routedTable(count: Int, targets: [Int], distributor: inout SimulatedDistributor) -> DescriptorTable {
+    let table = DescriptorTable(layout: smallLayout(spis: count))
+    for index in 0 ..< count {
+        table.withDescriptor(at: index) { descriptor in
+            descriptor.hasHandler = true
+            descriptor.effectiveTarget = LogicalCPU(targets[index % targets.count])
+        }
+    }
+    presetRegisters(from: table, into: &distributor)
+    return table
+}

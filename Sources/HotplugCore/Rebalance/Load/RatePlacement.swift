@@ -175,31 +175,9 @@ public struct RatePlacement: Sendable {
         online: CPUMask,
         onMove: (LoadMove) -> Void = { _ in }
     ) -> Int {
-        let count = Swift.min(input.count, RatePlacement.capacity)
-        var queued = 0
-        // Take the movable ones off first, so that only immovable load counts.
-        for position in 0 ..< count where input.isMovable(at: position) {
-            order[queued] = UInt16(position)
-            queued += 1
-        }
         recount(&input)
-        for slot in 0 ..< queued {
-            let position = Int(order[slot])
-            if targets[position] >= 0 {
-                totals[Int(targets[position])] -= rates[position]
-            }
-        }
-        sortOrder(queued)
-        var moves = 0
-        for slot in 0 ..< queued {
-            let position = Int(order[slot])
-            let from = target(of: position)
-            targets[position] = -1
-            if place(position, input: &input, online: online, from: from, onMove: onMove) {
-                moves += 1
-            }
-        }
-        return moves
+        let queued = enqueue(&input) { input, position, _, _ in input.isMovable(at: position) }
+        return placeQueued(queued, input: &input, online: online, onMove: onMove)
     }
 
     /// Moves every movable interrupt placed on `dying` (no longer in
@@ -214,23 +192,10 @@ public struct RatePlacement: Sendable {
     ) -> Int {
         guard !online.isEmpty, dying.index >= 0 && dying.index < CPUMask.capacity else { return 0 }
         recount(&input)
-        let count = Swift.min(input.count, RatePlacement.capacity)
-        var queued = 0
-        for position in 0 ..< count where Int(targets[position]) == dying.index && input.isMovable(at: position) {
-            order[queued] = UInt16(position)
-            queued += 1
+        let queued = enqueue(&input) { input, position, target, _ in
+            target == dying.index && input.isMovable(at: position)
         }
-        sortOrder(queued)
-        var moves = 0
-        for slot in 0 ..< queued {
-            let position = Int(order[slot])
-            totals[dying.index] -= rates[position]
-            targets[position] = -1
-            if place(position, input: &input, online: online, from: dying, onMove: onMove) {
-                moves += 1
-            }
-        }
-        return moves
+        return placeQueued(queued, input: &input, online: online, onMove: onMove)
     }
 
     /// One epoch's re-placement (also run when a CPU comes online). First,
@@ -251,31 +216,15 @@ public struct RatePlacement: Sendable {
         guard !online.isEmpty else { return 0 }
         recount(&input)
         let count = Swift.min(input.count, RatePlacement.capacity)
-        var moves = 0
 
         // Unplaced, stranded, or restorable: placed again, outside the budget.
-        var queued = 0
-        for position in 0 ..< count where input.isMovable(at: position) {
-            let current = targets[position]
-            let stranded = current < 0 || !online.contains(LogicalCPU(Int(current)))
-            let restorable = broken[position] && !input.allowedCPUs(at: position).isDisjoint(with: online)
-            if stranded || restorable {
-                if current >= 0 {
-                    totals[Int(current)] -= rates[position]
-                }
-                order[queued] = UInt16(position)
-                queued += 1
-            }
+        let queued = enqueue(&input) { input, position, target, isBroken in
+            guard input.isMovable(at: position) else { return false }
+            let stranded = target < 0 || !online.contains(LogicalCPU(target))
+            let restorable = isBroken && !input.allowedCPUs(at: position).isDisjoint(with: online)
+            return stranded || restorable
         }
-        sortOrder(queued)
-        for slot in 0 ..< queued {
-            let position = Int(order[slot])
-            let from = target(of: position)
-            targets[position] = -1
-            if place(position, input: &input, online: online, from: from, onMove: onMove) {
-                moves += 1
-            }
-        }
+        let moves = placeQueued(queued, input: &input, online: online, onMove: onMove)
 
         // Load moves off the busiest CPU, planned within the budget, made
         // only if together they clear the hysteresis.
@@ -396,6 +345,48 @@ public struct RatePlacement: Sendable {
     }
 
     // MARK: Pieces
+
+    /// Puts in `order` the positions for which `include(input, position,
+    /// target index or −1, broken)` holds; returns how many.
+    private mutating func enqueue<Input: LoadPlacementInput>(
+        _ input: inout Input,
+        _ include: (inout Input, Int, Int, Bool) -> Bool
+    ) -> Int {
+        var queued = 0
+        for position in 0 ..< Swift.min(input.count, RatePlacement.capacity)
+        where include(&input, position, Int(targets[position]), broken[position]) {
+            order[queued] = UInt16(position)
+            queued += 1
+        }
+        return queued
+    }
+
+    /// Takes the interrupts of `order[0 ..< queued]` off their CPUs, then
+    /// places them one by one in LPT order (`place`). Returns the moves.
+    private mutating func placeQueued<Input: LoadPlacementInput>(
+        _ queued: Int,
+        input: inout Input,
+        online: CPUMask,
+        onMove: (LoadMove) -> Void
+    ) -> Int {
+        for slot in 0 ..< queued {
+            let position = Int(order[slot])
+            if targets[position] >= 0 {
+                totals[Int(targets[position])] -= rates[position]
+            }
+        }
+        sortOrder(queued)
+        var moves = 0
+        for slot in 0 ..< queued {
+            let position = Int(order[slot])
+            let from = target(of: position)
+            targets[position] = -1
+            if place(position, input: &input, online: online, from: from, onMove: onMove) {
+                moves += 1
+            }
+        }
+        return moves
+    }
 
     /// The CPU of `cpus` with the lowest total, the lowest CPU on a tie.
     private mutating func leastLoaded(of cpus: CPUMask) -> LogicalCPU? {
