@@ -47,6 +47,33 @@ final class RebalanceLoadPolicyTests: XCTestCase {
         XCTAssertEqual(totals.values.max(), 8)
     }
 
+    /// Smoothed rates (newest epoch weighted 1/2) of a stationary Zipf-like
+    /// storm rise toward their counts together, so their ratios barely
+    /// change: moves happen in the first epochs only, none from the fourth
+    /// on, although the smoothed rates settle only later; and the busiest
+    /// CPU then meets the goal on the true counts.
+    func testSmoothedStationaryStormStopsMovingAfterThreeEpochs() {
+        var generator = SplitMix64(seed: 7)
+        for round in 0 ..< 20 {
+            let online = CPUMask.all(upTo: 2 + round % 7)
+            let count = 8 * online.count + generator.below(40)
+            let handled = zipfRates(count: count, scale: 100_000, generator: &generator).map { UInt32($0) }
+            var distributor = SimulatedDistributor()
+            let table = routedTable(count: count, targets: [0], distributor: &distributor)
+            var policy = LoadPolicy(count: count, smoothingShift: 1)
+            for epochNumber in 1 ... 12 {
+                let outcome = epoch(&policy, handled, online: online, table: table, distributor: &distributor)
+                if epochNumber > 3 {
+                    XCTAssertEqual(outcome.descriptorsMoved, 0, "round \(round), epoch \(epochNumber)")
+                }
+            }
+            let rates = handled.map(UInt64.init)
+            let busiest = registerRates(table, distributor, rates).values.max() ?? 0
+            XCTAssertTrue(LoadBalanceGoal.isMet(busiest: busiest, largest: rates.max()!, total: rates.reduce(0, +), onlineCPUs: online.count),
+                          "round \(round): busiest \(busiest)")
+        }
+    }
+
     /// Down moves only the dying CPU's descriptors, heaviest first, each to
     /// the CPU of least rate.
     func testDownMovesOnlyTheDyingCPUsDescriptorsByRate() {
