@@ -68,9 +68,10 @@ public struct LoadPlacementSettings: Equatable, Sendable {
 ///   by more than the hysteresis, and undone otherwise (a dead band: many
 ///   small moves that each gain little still count together, while noise
 ///   of a few percent moves nothing). Every step strictly lowers the sum of
-///   squared CPU rates, so with rates unchanged an epoch that moves nothing,
-///   or stops before its budget is spent, is followed by epochs without
-///   moves.
+///   squared CPU rates, so planning ends; with rates unchanged an epoch that
+///   moves nothing, or stops with room for two more moves (a swap), found
+///   no step, and so do the epochs after it. Hence no moves after three
+///   stationary epochs whenever three budgets cover the plan.
 ///
 /// Everywhere, an interrupt with no online CPU in its mask goes to the
 /// least loaded online CPU and is marked broken.
