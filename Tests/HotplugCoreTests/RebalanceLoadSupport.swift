@@ -5,7 +5,7 @@
 
 /// A placement input held in arrays (tests only; the kernel's reads its
 /// descriptors and `InterruptRates`).
-struct ArrayLoadInput: LoadPlacementInput {
+struct ArrayLoadInput: LoadPlacementInput, LoadRateSource {
     var rates: [UInt64]
     var masks: [CPUMask]
     var movable: [Bool]
@@ -23,6 +23,34 @@ struct ArrayLoadInput: LoadPlacementInput {
 }
 
 extension RatePlacement {
+    // Inputs that carry their rates (a copy lends them: arrays, cheap).
+
+    mutating func recount(_ input: inout ArrayLoadInput) {
+        var source = input
+        recount(&source, count: input.count)
+    }
+
+    @discardableResult
+    mutating func placeAll(_ input: inout ArrayLoadInput, online: CPUMask, onMove: (LoadMove) -> Void = { _ in }) -> Int {
+        var source = input
+        return placeAll(&input, rates: &source, online: online, onMove: onMove)
+    }
+
+    @discardableResult
+    mutating func evacuate(_ dying: LogicalCPU, _ input: inout ArrayLoadInput, online: CPUMask,
+                           onMove: (LoadMove) -> Void = { _ in }) -> Int {
+        var source = input
+        return evacuate(dying, &input, rates: &source, online: online, onMove: onMove)
+    }
+
+    @discardableResult
+    mutating func rebalanceEpoch(_ input: inout ArrayLoadInput, online: CPUMask,
+                                 settings: LoadPlacementSettings = LoadPlacementSettings(),
+                                 onMove: (LoadMove) -> Void = { _ in }) -> Int {
+        var source = input
+        return rebalanceEpoch(&input, rates: &source, online: online, settings: settings, onMove: onMove)
+    }
+
     /// The placement as an array of CPU indices (−1: none), for comparing.
     mutating func targets(count: Int) -> [Int] {
         (0 ..< count).map { target(of: $0)?.index ?? -1 }

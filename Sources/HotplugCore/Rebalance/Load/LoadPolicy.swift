@@ -21,8 +21,8 @@
 ///
 /// The rates are the kernel's to feed (`rates.record` from its per-CPU
 /// counters); a position is a store index. Fixed storage (about 50 KiB with
-/// the rates); no allocation; each event copies the rates once (24 KiB)
-/// into the placement's view of the store.
+/// the rates, so keep it in static storage, not on a stack); no allocation;
+/// an event's locals stay small (the rates are lent, not copied).
 public struct LoadPolicy: RebalancePolicy {
     /// The measured rates, one per store index.
     public var rates: InterruptRates
@@ -49,11 +49,11 @@ public struct LoadPolicy: RebalancePolicy {
         var outcome = RebalanceOutcome.none
         var input = synchronise(with: store, dying: up ? nil : cpu, outcome: &outcome)
         if up {
-            placement.rebalanceEpoch(&input, online: online, settings: settings) {
+            placement.rebalanceEpoch(&input, rates: &rates, online: online, settings: settings) {
                 LoadPolicy.apply($0, in: store, router: &router, outcome: &outcome)
             }
         } else {
-            placement.evacuate(cpu, &input, online: online) {
+            placement.evacuate(cpu, &input, rates: &rates, online: online) {
                 LoadPolicy.apply($0, in: store, router: &router, outcome: &outcome)
             }
         }
@@ -78,13 +78,13 @@ public struct LoadPolicy: RebalancePolicy {
     /// the placement may move it: movable with no move pending, or, on the
     /// way down, with a move pending to the dying CPU (re-aimed as in
     /// `BalancedPolicy`, so that no pending move points at an offline CPU).
-    /// Returns the placement's view of the store (a copy of the rates).
+    /// Returns the placement's view of the store.
     private mutating func synchronise<Store: DescriptorStore>(
         with store: Store,
         dying: LogicalCPU?,
         outcome: inout RebalanceOutcome
     ) -> StoreLoadInput<Store> {
-        var input = StoreLoadInput(store: store, rates: rates)
+        var input = StoreLoadInput(store: store, count: Swift.min(store.count, rates.count))
         for position in 0 ..< input.count {
             let (state, eligible) = store.withDescriptor(at: position) { descriptor in
                 let pending = descriptor.status.contains(.movePending)
@@ -133,30 +133,24 @@ public struct LoadPolicy: RebalancePolicy {
     }
 }
 
-/// The placement's view of a descriptor store: rates from the policy's
-/// `InterruptRates`, masks read under each descriptor's lock, eligibility
-/// as found by the event's first pass.
+/// The placement's view of a descriptor store: masks read under each
+/// descriptor's lock, eligibility as found by the event's first pass (the
+/// rates come from the policy's `InterruptRates`, lent in place).
 struct StoreLoadInput<Store: DescriptorStore>: LoadPlacementInput {
     let store: Store
-    var rates: InterruptRates
     let count: Int
     /// One bit per position: movable and no move pending.
     private var movable: InlineArray<32, UInt64>
 
-    init(store: Store, rates: InterruptRates) {
+    init(store: Store, count: Int) {
         self.store = store
-        self.rates = rates
-        count = Swift.min(store.count, RatePlacement.capacity, rates.count)
+        self.count = Swift.min(count, RatePlacement.capacity)
         movable = InlineArray(repeating: 0)
     }
 
     mutating func setMovable(_ position: Int, _ value: Bool) {
         let bit = UInt64(1) << UInt64(position % 64)
         movable[position / 64] = value ? movable[position / 64] | bit : movable[position / 64] & ~bit
-    }
-
-    mutating func rate(at position: Int) -> UInt64 {
-        rates.rate(at: position)
     }
 
     mutating func allowedCPUs(at position: Int) -> CPUMask {

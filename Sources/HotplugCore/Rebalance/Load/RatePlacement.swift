@@ -1,13 +1,26 @@
-/// What the load placement reads about each interrupt, by position
-/// (`0 ..< count`, INTID order, as in the descriptor store).
+/// Where the load placement reads each interrupt's measured rate, by
+/// position (`InterruptRates` in the kernel). Apart from the rest of the
+/// input so that the policy can lend its rates in place (`inout`) rather
+/// than copy 24 KiB onto a 64 KiB CPU stack.
+///
+/// `mutating` only to read fixed storage in place (see `CPULoad`); it must
+/// not change anything.
+public protocol LoadRateSource {
+    /// The rate of the interrupt at `position` (handled per epoch).
+    mutating func rate(at position: Int) -> UInt64
+}
+
+extension InterruptRates: LoadRateSource {}
+
+/// What the load placement reads about each interrupt apart from its
+/// rate, by position (`0 ..< count`, INTID order, as in the descriptor
+/// store).
 ///
 /// The readers are `mutating` only so that fixed storage behind them can be
 /// read in place (see `CPULoad`); they must not change anything.
 public protocol LoadPlacementInput {
     /// Interrupts, positions `0 ..< count` (at most `RatePlacement.capacity`).
     var count: Int { get }
-    /// Its measured rate (handled per epoch).
-    mutating func rate(at position: Int) -> UInt64
     /// Its requested mask.
     mutating func allowedCPUs(at position: Int) -> CPUMask
     /// Whether the placement may move it (a handler of ours, not
@@ -151,13 +164,14 @@ public struct RatePlacement: Sendable {
         return best
     }
 
-    /// Reads every rate and sums them per CPU as placed now.
-    public mutating func recount<Input: LoadPlacementInput>(_ input: inout Input) {
+    /// Reads the rates of positions `0 ..< count` and sums them per CPU as
+    /// placed now.
+    public mutating func recount<Rates: LoadRateSource>(_ source: inout Rates, count: Int) {
         for index in 0 ..< CPUMask.capacity {
             totals[index] = 0
         }
-        for position in 0 ..< Swift.min(input.count, RatePlacement.capacity) {
-            let rate = input.rate(at: position)
+        for position in 0 ..< Swift.min(count, RatePlacement.capacity) {
+            let rate = source.rate(at: position)
             rates[position] = rate
             if targets[position] >= 0 {
                 totals[Int(targets[position])] += rate
@@ -171,12 +185,13 @@ public struct RatePlacement: Sendable {
     /// count where they are. Calls `onMove` for each interrupt whose CPU
     /// changes; returns how many.
     @discardableResult
-    public mutating func placeAll<Input: LoadPlacementInput>(
+    public mutating func placeAll<Input: LoadPlacementInput, Rates: LoadRateSource>(
         _ input: inout Input,
+        rates source: inout Rates,
         online: CPUMask,
         onMove: (LoadMove) -> Void = { _ in }
     ) -> Int {
-        recount(&input)
+        recount(&source, count: input.count)
         let queued = enqueue(&input) { input, position, _, _ in input.isMovable(at: position) }
         return placeQueued(queued, input: &input, online: online, onMove: onMove)
     }
@@ -185,14 +200,15 @@ public struct RatePlacement: Sendable {
     /// `online`) to the least loaded online CPU of its mask, in LPT order.
     /// Nothing else moves. Returns the number of moves.
     @discardableResult
-    public mutating func evacuate<Input: LoadPlacementInput>(
+    public mutating func evacuate<Input: LoadPlacementInput, Rates: LoadRateSource>(
         _ dying: LogicalCPU,
         _ input: inout Input,
+        rates source: inout Rates,
         online: CPUMask,
         onMove: (LoadMove) -> Void = { _ in }
     ) -> Int {
         guard !online.isEmpty, dying.index >= 0 && dying.index < CPUMask.capacity else { return 0 }
-        recount(&input)
+        recount(&source, count: input.count)
         let queued = enqueue(&input) { input, position, target, _ in
             target == dying.index && input.isMovable(at: position)
         }
@@ -208,14 +224,15 @@ public struct RatePlacement: Sendable {
     /// was. Calls `onMove` for each move made, in order (the load moves after
     /// the placements), and returns their number.
     @discardableResult
-    public mutating func rebalanceEpoch<Input: LoadPlacementInput>(
+    public mutating func rebalanceEpoch<Input: LoadPlacementInput, Rates: LoadRateSource>(
         _ input: inout Input,
+        rates source: inout Rates,
         online: CPUMask,
         settings: LoadPlacementSettings = LoadPlacementSettings(),
         onMove: (LoadMove) -> Void = { _ in }
     ) -> Int {
         guard !online.isEmpty else { return 0 }
-        recount(&input)
+        recount(&source, count: input.count)
         let count = Swift.min(input.count, RatePlacement.capacity)
 
         // Unplaced, stranded, or restorable: placed again, outside the budget.
