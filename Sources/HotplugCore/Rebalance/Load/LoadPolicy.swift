@@ -17,7 +17,10 @@
 /// again, that routes through `AffinitySetting.retarget` (deferred to end
 /// of interrupt when the handler runs) and skips a descriptor that became
 /// ineligible in between. Descriptors with a move pending count on their
-/// pending CPU and are not moved, as in the other policies.
+/// pending CPU and are not moved, as in the other policies, except that on
+/// the way down a move pending to the dying CPU is re-aimed (no write), as
+/// `BalancedPolicy` does. Descriptors not ours (no handler, guest-bound)
+/// count nowhere and are never written.
 ///
 /// The rates are the kernel's to feed (`rates.record` from its per-CPU
 /// counters); a position is a store index. Fixed storage (about 50 KiB with
