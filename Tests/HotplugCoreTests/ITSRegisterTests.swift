@@ -30,6 +30,9 @@ final class ITSRegisterTests: XCTestCase {
         XCTAssertEqual(Register<UInt32>.size, 4)
         XCTAssertEqual(RedistributorRegister.GICR_PROPBASER.offset, 0x0070)
         XCTAssertEqual(RedistributorRegister.GICR_PENDBASER.offset, 0x0078)
+        // GICR_CTLR: EnableLPIs bit 0, CES bit 1, RWP bit 3.
+        XCTAssertEqual(RedistributorControl.CES.rawValue, 0x2)
+        XCTAssertEqual(RedistributorControl.EnableLPIs.rawValue, 0x1)
     }
 
     func testControlFrameRegistersDoNotOverlapAndFitTheirFrames() {

@@ -6,10 +6,11 @@
 /// Every redistributor is given the same table (Linux and Xen write the
 /// same value to each; the GIC may share one copy). It must be written
 /// while `GICR_CTLR.EnableLPIs` is 0: once LPIs are enabled the register's
-/// effect is UNPREDICTABLE, and on GICs where EnableLPIs cannot be cleared
-/// (GICR_CTLR.EnableLPIs is allowed to be write-once) a PE that powers off
-/// and on again comes back with LPIs still enabled and the old tables in
-/// use — the tables must stay where they are for the machine's life.
+/// effect is UNPREDICTABLE, and where EnableLPIs cannot be cleared once set
+/// (`GICR_CTLR.CES` reads 0) a PE that powers off and on again comes back
+/// with LPIs still enabled and the old tables in use — the tables must stay
+/// where they are for the machine's life, and a CPU coming back online
+/// must not rewrite them.
 public struct LPIConfigurationTableDescriptor: RegisterValue, Hashable, Sendable {
     public let rawValue: UInt64
 
@@ -87,4 +88,13 @@ public struct LPIPendingTableDescriptor: RegisterValue, Hashable, Sendable {
     public var pendingTableZero: Bool { rawValue[flag: LPIPendingTableDescriptor.pendingTableZero] }
     /// InnerCache (9:7), OuterCache (58:56), Shareability (11:10).
     public var attributes: GICMemoryAttributes { GICMemoryAttributes(rawValue, .redistributor) }
+}
+
+extension RedistributorControl {
+    /// CES, bit 1 (read-only, GICv3.1 on): Clear Enable Supported —
+    /// `EnableLPIs` may be written 0 after it was 1. When clear, once LPIs
+    /// are enabled on a redistributor they stay enabled until reset, so
+    /// `GICR_PROPBASER` and `GICR_PENDBASER` are written once per
+    /// redistributor and never again.
+    public static let CES = RedistributorControl(rawValue: 1 << 1)
 }
