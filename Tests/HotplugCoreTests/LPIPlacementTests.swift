@@ -22,6 +22,9 @@ final class LPIPlacementTests: XCTestCase {
         XCTAssertEqual(cost.minimumMoveCommands, 1367)
         XCTAssertTrue(cost.remapIsCheaper)
         XCTAssertEqual(cost.destinations, 3)
+        var shares: [Int] = []
+        cost.forEachShare(of: [2048, 2048, 2048]) { _, lpis in shares.append(lpis) }
+        XCTAssertEqual(shares, [683, 683, 682])
     }
 
     func testOneSurvivorTakesEverythingInTwoCommands() {
@@ -58,6 +61,9 @@ final class LPIPlacementTests: XCTestCase {
         XCTAssertEqual(cost.keptByRemapTarget, 3)
         XCTAssertEqual(cost.remapAndRebalance, 3)
         XCTAssertEqual(cost.destinations, 2)
+        var shares: [Int] = []
+        cost.forEachShare(of: [3, 1, 2]) { _, lpis in shares.append(lpis) }
+        XCTAssertEqual(shares, [0, 3, 1], "the extra to the target: no third redistributor")
         // A survivor far above the level receives nothing.
         let skewed = LPIOfflineCost(dyingCount: 3, survivors: [0, 10])
         XCTAssertEqual(skewed.keptByRemapTarget, 3)
@@ -121,6 +127,18 @@ final class LPIPlacementTests: XCTestCase {
             // Destinations: at least the CPUs below the level, at most every
             // CPU the simulation gave something.
             XCTAssertLessThanOrEqual(cost.destinations, received.filter { $0 > 0 }.count, context)
+            // The placement survivor by survivor: the same final counts as
+            // the one-at-a-time choice (up to which CPUs take the extras),
+            // the remap target keeping the most, `destinations` receivers.
+            var shares = [Int](repeating: 0, count: cpus)
+            cost.forEachShare(of: survivors) { position, lpis in shares[position] = lpis }
+            XCTAssertEqual(shares.reduce(0, +), dying, context)
+            XCTAssertEqual(zip(survivors, shares).map { $0 + $1 }.sorted(), counts.sorted(), context)
+            XCTAssertEqual(shares.filter { $0 > 0 }.count, cost.destinations, context)
+            if let target = cost.remapTarget {
+                XCTAssertEqual(shares[target], cost.keptByRemapTarget, context)
+                XCTAssertEqual(shares.max(), cost.keptByRemapTarget, context)
+            }
             // Spread: survivors that were within one stay within one.
             if survivors.max()! - survivors.min()! <= 1 {
                 XCTAssertLessThanOrEqual(counts.max()! - counts.min()!, 1, context)

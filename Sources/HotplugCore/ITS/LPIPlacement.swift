@@ -6,8 +6,12 @@
 // MAPC to its CPU's redistributor; a CPU's LPI count is the number of LPIs
 // whose collection targets it. When CPU d goes offline with k LPIs, every
 // one of them must end up targeting an online CPU, and the balanced policy
-// places them by water-filling: each to the least loaded online CPU (lowest
-// number on a tie), so per-CPU counts that differed by at most one still do.
+// places them by water-filling, as if each went to the least loaded online
+// CPU, so per-CPU counts that differed by at most one still do. Which CPUs
+// at the final level take the last few ("extras") is free under that rule;
+// `LPIOfflineCost.forEachShare` gives them to the bulk move's target first,
+// then to CPUs that receive anyway, so as few redistributors as possible
+// need a SYNC.
 //
 // Two ways to move them (IHI 0069 §5.3):
 // - per LPI: one MOVI each (moving its pending state too): k commands.
@@ -89,6 +93,11 @@ public struct LPIOfflineCost: Hashable, Sendable {
     /// Move commands with MAPC + MOVALL and then a MOVI for each LPI the
     /// balanced placement puts elsewhere: 2 + k − a_t; 0 when k is 0.
     public var remapAndRebalance: Int { lpisToMove == 0 ? 0 : 2 + lpisToMove - keptByRemapTarget }
+    /// The water-fill of the dying CPU's LPIs over the survivors.
+    public let fill: LPIWaterFill
+    /// Survivors below the fill's level.
+    let belowLevel: Int
+
     /// Survivors that receive LPIs, the extras given first to CPUs that
     /// receive anyway: one SYNC each, whichever way.
     public let destinations: Int
@@ -119,9 +128,46 @@ public struct LPIOfflineCost: Hashable, Sendable {
         // first (the remap target among them), and only extras beyond them
         // reach CPUs that were already at the level.
         let destinations = belowLevel + Swift.max(0, fill.extras - belowLevel)
+        self.fill = fill
+        self.belowLevel = belowLevel
         self.lpisToMove = dyingCount
         self.remapTarget = dyingCount == 0 ? nil : target
         self.keptByRemapTarget = dyingCount == 0 ? 0 : fill.base(for: targetCount) + (fill.extras > 0 ? 1 : 0)
         self.destinations = dyingCount == 0 ? 0 : destinations
+    }
+
+    /// The balanced placement, survivor by survivor: calls `body` with each
+    /// survivor's position and how many of the dying CPU's LPIs it receives
+    /// (0 included), in order. Each gets its water-fill share; the extras
+    /// go first to the remap target, then to the other CPUs below the level
+    /// (they receive anyway, so no redistributor is added), lowest position
+    /// first, then to CPUs at the level. The remap target so receives
+    /// `keptByRemapTarget`, and exactly `destinations` survivors receive
+    /// something. `survivors` must be the counts this cost was made from.
+    public func forEachShare<Counts: Collection>(
+        of survivors: Counts, _ body: (_ position: Int, _ lpis: Int) -> Void
+    ) where Counts.Element == Int {
+        var extras = fill.extras
+        if extras > 0, remapTarget != nil { extras -= 1 }
+        var targetBelow = false
+        for (position, count) in survivors.enumerated() where position == remapTarget {
+            targetBelow = count < fill.level
+        }
+        let otherBelow = belowLevel - (targetBelow ? 1 : 0)
+        var extrasBelow = Swift.min(extras, otherBelow)
+        var extrasAtLevel = extras - extrasBelow
+        for (position, count) in survivors.enumerated() {
+            var share = fill.base(for: count)
+            if position == remapTarget {
+                share += fill.extras > 0 ? 1 : 0
+            } else if count < fill.level, extrasBelow > 0 {
+                share += 1
+                extrasBelow -= 1
+            } else if count == fill.level, extrasAtLevel > 0 {
+                share += 1
+                extrasAtLevel -= 1
+            }
+            body(position, share)
+        }
     }
 }
