@@ -5,16 +5,11 @@ import XCTest
 /// LPIs, then every piece aligned as its register requires and none
 /// overlapping, over seeded random configurations.
 final class ITSMemoryPlanTests: XCTestCase {
-    /// Physical, 16-byte ITT entries, 16 EventID and DeviceID bits, HCC 0.
-    private let its = ITSType(rawValue: 0x0000_001F_0001_EFF1)
-    private let devices64K = ITSTableDescriptor(rawValue: 1 << 56 | 7 << 48 | 2 << 8)
-    private let collections64K = ITSTableDescriptor(rawValue: 4 << 56 | 7 << 48 | 2 << 8)
-
     func testFourCPUs8192LPIsFourDevices() throws {
-        let sizing = ITSTableSizing(type: its)
+        let sizing = ITSTableSizing(type: ITSFixtures.sixteenBitITS)
         let lpis = try LPITableSizing(lpis: 8192, distributor: DistributorType(rawValue: 0x037A_0007))
-        let deviceTable = try sizing.deviceTable(devices: 4, descriptor: devices64K, indirectSupported: true)
-        let collections = try sizing.collectionStorage(collections: 4, descriptor: collections64K, indirectSupported: true)
+        let deviceTable = try sizing.deviceTable(devices: 4, descriptor: ITSFixtures.deviceTable64K, indirectSupported: true)
+        let collections = try sizing.collectionStorage(collections: 4, descriptor: ITSFixtures.collectionTable64K, indirectSupported: true)
         // 2,048 events per device: 11 EventID bits, 16 × 2^11 = 32 KiB.
         let itt = try sizing.interruptTranslationTableBytes(eventIDBits: ITSTableSizing.eventIDBits(forEvents: 2048))
         XCTAssertEqual(itt, 32 * 1024)
@@ -49,7 +44,7 @@ final class ITSMemoryPlanTests: XCTestCase {
         XCTAssertEqual(collections, .inITS)
         let plan = ITSMemoryPlan(
             base: 0, cpus: 1, lpis: try LPITableSizing(lpis: 1, distributor: DistributorType(rawValue: 0x037A_0007)),
-            deviceTable: try hcc.deviceTable(devices: 1, descriptor: devices64K, indirectSupported: false),
+            deviceTable: try hcc.deviceTable(devices: 1, descriptor: ITSFixtures.deviceTable64K, indirectSupported: false),
             collections: collections, devices: 1, ittBytes: 256, commandQueuePages: 1)
         XCTAssertNil(plan.collectionTable)
         XCTAssertEqual(plan.configurationTable.base, 0x2_0000, "right after the device table")

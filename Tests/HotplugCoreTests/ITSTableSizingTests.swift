@@ -7,13 +7,9 @@ import XCTest
 /// what the hardware cannot hold. Expected sizes are worked out in the
 /// comments.
 final class ITSTableSizingTests: XCTestCase {
-    /// Physical, 16-byte ITT entries, 16 EventID bits, 16 DeviceID bits,
-    /// CIL with 16 ICID bits, HCC 0, PTA 0.
-    private let sixteenBit = ITSType(rawValue: 0x0000_001F_0001_EFF1)
-    /// GITS_BASER of type Devices, 8-byte entries, 64 KiB pages.
-    private let devices64K = ITSTableDescriptor(rawValue: 1 << 56 | 7 << 48 | 2 << 8)
-    /// GITS_BASER of type Collections, 8-byte entries, 64 KiB pages.
-    private let collections64K = ITSTableDescriptor(rawValue: 4 << 56 | 7 << 48 | 2 << 8)
+    private let sixteenBit = ITSFixtures.sixteenBitITS
+    private let devices64K = ITSFixtures.deviceTable64K
+    private let collections64K = ITSFixtures.collectionTable64K
 
     // MARK: Device table
 
