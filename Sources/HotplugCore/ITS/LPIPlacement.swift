@@ -23,7 +23,8 @@
 //   redistributor has LPIs disabled), so it is only correct when every
 //   collection on d is re-targeted at t with MAPC — true here, d has one.
 //   MOVALL alone (without the MAPC) would leave collection d aimed at the
-//   offline CPU.
+//   offline CPU. Order: MAPC first, so that an LPI raised meanwhile already
+//   goes to t; then MOVALL for what was pending on d; then SYNC to t.
 //
 // Bulk wins when 2 + k − a_t < k, i.e. when t keeps a_t ≥ 3 of them: with
 // m balanced survivors, a_t ≈ k / m, so from about 3m LPIs on the dying CPU.
