@@ -277,9 +277,23 @@ private struct PlatformReader {
         // Three cells (type, number, flags); a fourth, when present, names
         // a PPI partition and is not read.
         let interruptCells = try cells("#interrupt-cells", of: node, default: 3, allowed: 3 ... 4)
-        return GICDescription(
+        var gic = GICDescription(
             distributor: distributor, redistributorRegionCount: regionCount,
             redistributorStride: stride, interruptCells: interruptCells, redistributorRegions: regions)
+        gic.its = try its(of: node)
+        return gic
+    }
+
+    /// The first enabled "arm,gic-v3-its" child of the GIC node: its first
+    /// `reg` entry, in the cells the GIC node gives its children (QEMU
+    /// `virt`: 2 and 2, with an empty `ranges`, so child addresses are
+    /// physical; a non-empty `ranges` is not translated, as elsewhere here).
+    func its(of gicNode: DeviceTreeNode) throws(DeviceTreeError) -> PhysicalAddressRange? {
+        guard let node = try firstEnabledChild(of: gicNode, compatibleWith: "arm,gic-v3-its") else { return nil }
+        let layout = try cellLayout(of: gicNode)
+        let reg = try required("reg", of: node, in: "arm,gic-v3-its")
+        guard try entryCount(reg, layout: layout) >= 1 else { throw .badPropertyLength("reg", length: reg.count) }
+        return try range(reg, entry: 0, layout: layout)
     }
 
     /// The PSCI node: `method`, the newest binding its `compatible` lists

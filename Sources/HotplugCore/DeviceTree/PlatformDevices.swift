@@ -61,6 +61,11 @@ public struct GICDescription {
     /// Cells per interrupt specifier (`#interrupt-cells`, 3 or more).
     public let interruptCells: Int
     var redistributorRegions: InlineArray<8, PhysicalAddressRange>
+    /// The first enabled ITS child ("arm,gic-v3-its"): its `reg`, the
+    /// control frame and the translation frame (`ITSRegister`), in the GIC
+    /// node's own address cells. `nil` when the GIC has no ITS (no LPIs
+    /// from MSIs; `GICD_TYPER.LPIS` may still be set).
+    public internal(set) var its: PhysicalAddressRange? = nil
 
     /// Redistributor region `index`, `0 ..< redistributorRegionCount`.
     public func redistributorRegion(_ index: Int) -> PhysicalAddressRange {
