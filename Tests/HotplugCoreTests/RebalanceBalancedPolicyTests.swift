@@ -4,28 +4,13 @@ import XCTest
 @testable import HotplugCore
 
 final class RebalanceBalancedPolicyTests: XCTestCase {
-    /// A table of `count` SPIs with handlers and all-CPU masks, routed as
-    /// `targets` says (cycled), with the registers of `distributor` preset
-    /// to match.
-    private func table(count: Int, targets: [Int], distributor: inout SimulatedDistributor) -> DescriptorTable {
-        let table = DescriptorTable(layout: smallLayout(spis: count))
-        for index in 0 ..< count {
-            table.withDescriptor(at: index) { descriptor in
-                descriptor.hasHandler = true
-                descriptor.effectiveTarget = LogicalCPU(targets[index % targets.count])
-            }
-        }
-        presetRegisters(from: table, into: &distributor)
-        return table
-    }
-
     /// Down moves only the dying CPU's descriptors, each to the least loaded
     /// CPU (lowest number on a tie), and keeps their requested masks.
     func testDownMovesOnlyTheDyingCPUsDescriptors() {
         // Targets 0,1,2,1,2,2: counts 1, 2, 3. CPU 2 dies: its three go to
         // 0 (1 -> 2), then 0 and 1 tie at 2 -> 0, then 1.
         var distributor = SimulatedDistributor()
-        let table = self.table(count: 6, targets: [0, 1, 2, 1, 2, 2], distributor: &distributor)
+        let table = routedTable(count: 6, targets: [0, 1, 2, 1, 2, 2], distributor: &distributor)
         var policy = BalancedPolicy()
         let outcome = policy.rebalance(from: LogicalCPU(2), up: false, online: cpus(0, 1), store: table, router: &distributor)
         XCTAssertEqual(outcome.routeWrites, 3)
@@ -42,7 +27,7 @@ final class RebalanceBalancedPolicyTests: XCTestCase {
     /// A CPU going down with nothing routed to it: no write at all.
     func testDownWithNothingOnTheDyingCPUWritesNothing() {
         var distributor = SimulatedDistributor()
-        let table = self.table(count: 4, targets: [0, 1], distributor: &distributor)
+        let table = routedTable(count: 4, targets: [0, 1], distributor: &distributor)
         var policy = BalancedPolicy()
         let outcome = policy.rebalance(from: LogicalCPU(2), up: false, online: cpus(0, 1), store: table, router: &distributor)
         XCTAssertEqual(outcome.routeWrites, 0)
@@ -54,7 +39,7 @@ final class RebalanceBalancedPolicyTests: XCTestCase {
     /// returns.
     func testBrokenAffinityIsMarkedThenRestored() {
         var distributor = SimulatedDistributor()
-        let table = self.table(count: 3, targets: [0, 2, 1], distributor: &distributor)
+        let table = routedTable(count: 3, targets: [0, 2, 1], distributor: &distributor)
         table.withDescriptor(at: 1) { $0.requestedAffinity = cpus(2) }
         var policy = BalancedPolicy()
         var online = cpus(0, 1)
@@ -78,7 +63,7 @@ final class RebalanceBalancedPolicyTests: XCTestCase {
     /// first in INTID order.
     func testUpPrefersDescriptorsWhoseMaskHasTheNewCPU() {
         var distributor = SimulatedDistributor()
-        let table = self.table(count: 4, targets: [0], distributor: &distributor)
+        let table = routedTable(count: 4, targets: [0], distributor: &distributor)
         table.withDescriptor(at: 0) { $0.requestedAffinity = cpus(0, 2) }
         table.withDescriptor(at: 1) { $0.requestedAffinity = cpus(0, 2) }
         var policy = BalancedPolicy()
@@ -91,7 +76,7 @@ final class RebalanceBalancedPolicyTests: XCTestCase {
     /// Up when already balanced: nothing written.
     func testUpWhenBalancedWritesNothing() {
         var distributor = SimulatedDistributor()
-        let table = self.table(count: 5, targets: [0, 1, 2], distributor: &distributor)
+        let table = routedTable(count: 5, targets: [0, 1, 2], distributor: &distributor)
         var policy = BalancedPolicy()
         // Counts 2, 2, 1 and a new CPU 3 with 0: 5 over 4 is 1 r 1, so
         // one of the twos must give one: one write.
@@ -105,7 +90,7 @@ final class RebalanceBalancedPolicyTests: XCTestCase {
     /// write), and end of interrupt writes it.
     func testInProgressMoveIsDeferredToEndOfInterrupt() {
         var distributor = SimulatedDistributor()
-        let table = self.table(count: 2, targets: [1, 0], distributor: &distributor)
+        let table = routedTable(count: 2, targets: [1, 0], distributor: &distributor)
         table.withDescriptor(at: 0) { $0.status.insert(.inProgress) }
         var policy = BalancedPolicy()
         let outcome = policy.rebalance(from: LogicalCPU(1), up: false, online: cpus(0), store: table, router: &distributor)
@@ -145,7 +130,7 @@ final class RebalanceBalancedPolicyTests: XCTestCase {
     /// recount, and the end of interrupt writes CPU 0.
     func testPendingMoveToDyingCPUIsReaimedWithoutWrite() {
         var distributor = SimulatedDistributor()
-        let table = self.table(count: 2, targets: [0], distributor: &distributor)
+        let table = routedTable(count: 2, targets: [0], distributor: &distributor)
         var policy = BalancedPolicy()
         table.withDescriptor(at: 0) { $0.status.insert(.inProgress) }
 
@@ -197,7 +182,7 @@ final class RebalanceBalancedPolicyTests: XCTestCase {
         for (mask, target, broken, atEndOfInterrupt) in cases {
             let context = "mask \(mask.braced)"
             var distributor = SimulatedDistributor()
-            let table = self.table(count: 4, targets: [0, 2, 2, 0], distributor: &distributor)
+            let table = routedTable(count: 4, targets: [0, 2, 2, 0], distributor: &distributor)
             table.withDescriptor(at: 0) { $0.status.insert(.inProgress) }
             let deferred = table.withDescriptor(at: 0) { descriptor in
                 AffinitySetting.setAffinity(&descriptor, to: mask, online: cpus(0, 1, 2),
@@ -233,7 +218,7 @@ final class RebalanceBalancedPolicyTests: XCTestCase {
     /// it 3, 3, 6. Three writes, none for CPU 2's descriptors.
     func testMasksThatForbidBalanceStillNarrowGaps() {
         var distributor = SimulatedDistributor()
-        let table = self.table(count: 12, targets: [0, 0, 0, 0, 0, 0, 2, 2, 2, 2, 2, 2], distributor: &distributor)
+        let table = routedTable(count: 12, targets: [0, 0, 0, 0, 0, 0, 2, 2, 2, 2, 2, 2], distributor: &distributor)
         for index in 0 ..< 12 {
             table.withDescriptor(at: index) { $0.requestedAffinity = index < 6 ? cpus(0, 1) : cpus(2) }
         }
@@ -249,7 +234,7 @@ final class RebalanceBalancedPolicyTests: XCTestCase {
     /// dying CPU's single descriptor.
     func testMovingPassStopsAfterTheLastMove() {
         var distributor = SimulatedDistributor()
-        let table = self.table(count: 50, targets: [0], distributor: &distributor)
+        let table = routedTable(count: 50, targets: [0], distributor: &distributor)
         table.withDescriptor(at: 0) { $0.effectiveTarget = LogicalCPU(1) }
         var policy = BalancedPolicy()
         let outcome = policy.rebalance(from: LogicalCPU(1), up: false, online: cpus(0), store: table, router: &distributor)

@@ -128,8 +128,7 @@ func meetsGoal(_ placement: inout RatePlacement, _ input: inout ArrayLoadInput, 
 
 /// A table of `count` SPIs with handlers and all-CPU masks, routed as
 /// `targets` says (cycled), with the registers of `distributor` preset to
-/// match. (`RebalanceBalancedPolicyTests` keeps a private copy that could
-/// use this one.)
+/// match. Shared by the balanced and load policy tests.
 func routedTable(count: Int, targets: [Int], distributor: inout SimulatedDistributor) -> DescriptorTable {
     let table = DescriptorTable(layout: smallLayout(spis: count))
     for index in 0 ..< count {
