@@ -15,7 +15,7 @@
 #   make bench      benchmarks, written to BENCHMARKS.md
 #
 # Variables: SMP (CPUs, default 4), EL (1, or 2 for virtualization=on),
-# POLICY (balanced or seed), HOTPLUG (1, or 0 to compile the feature out),
+# POLICY (balanced, seed or load), HOTPLUG (1, or 0 to compile the feature out),
 # FAULTS (0, or 1 for the fault-injection build, -D FAULT_INJECTION: the
 # only image that takes psci-fault=, psci-conduit=, test-fault and
 # test-stall=; make test builds and boots it),

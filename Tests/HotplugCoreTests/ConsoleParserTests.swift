@@ -21,6 +21,8 @@ final class ConsoleParserTests: XCTestCase {
         (bytes("cpus"), 4, .cpus, "cpus"),
         (bytes("irqs"), 4, .irqs, "irqs"),
         (bytes("check"), 4, .check, "check"),
+        (bytes("epoch"), 4, .epoch, "epoch"),
+        (bytes("policy load"), 4, .policy(.load), "the load policy"),
         (bytes("help"), 4, .help, "help"),
         (bytes("cpu-offline 2"), 4, .cpuOffline(cpu(2)), "xen-hptool spelling"),
         (bytes("cpu-online 0x3"), 4, .cpuOnline(cpu(3)), "hex CPU, the last one"),
@@ -104,7 +106,7 @@ final class ConsoleParserTests: XCTestCase {
         (bytes("fire"), 4, .missingArgument(.fire, .intid),
          "error: 'fire' is missing the INTID (usage: fire INTID [COUNT])", "fire alone"),
         (bytes("policy"), 4, .missingArgument(.policy, .policy),
-         "error: 'policy' is missing the policy name (usage: policy seed|balanced)", "policy alone"),
+         "error: 'policy' is missing the policy name (usage: policy seed|balanced|load)", "policy alone"),
         (bytes("stress"), 4, .missingArgument(.stress, .seed),
          "error: 'stress' is missing the seed (usage: stress SEED EVENTS)", "stress alone"),
         (bytes("stress 1"), 4, .missingArgument(.stress, .events),
@@ -229,9 +231,9 @@ final class ConsoleParserTests: XCTestCase {
          "error: bad cpu list '0': cpu 0 given but no cpus are allowed", "no CPUs at all"),
         // Policies.
         (bytes("policy fair"), 4, .unknownPolicy("fair"),
-         "error: unknown policy 'fair' (policies are seed, balanced)", "no such policy"),
+         "error: unknown policy 'fair' (policies are seed, balanced, load)", "no such policy"),
         (bytes("policy Seed"), 4, .unknownPolicy("Seed"),
-         "error: unknown policy 'Seed' (policies are seed, balanced)", "case sensitive"),
+         "error: unknown policy 'Seed' (policies are seed, balanced, load)", "case sensitive"),
     ]
 
     func testInvalidLines() {
@@ -288,6 +290,8 @@ final class ConsoleParserTests: XCTestCase {
             (.policy(.balanced), "policy balanced"),
             (.stress(seed: .max, events: 1_000_000), "stress 18446744073709551615 1000000"),
             (.check, "check"),
+            (.epoch, "epoch"),
+            (.policy(.load), "policy load"),
             (.help, "help"),
             (.exit(status: 2), "exit 2"),
         ]

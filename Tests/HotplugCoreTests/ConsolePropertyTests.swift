@@ -35,7 +35,7 @@ private func isWithinLimits(_ command: ConsoleCommand, cpuCount: Int) -> Bool {
     switch command {
     case .cpuOffline(let cpu), .cpuOnline(let cpu):
         return cpu.index >= 0 && cpu.index < cpus
-    case .cpus, .irqs, .check, .help, .policy:
+    case .cpus, .irqs, .check, .epoch, .help, .policy:
         return true
     case .showAffinity(let intid):
         return shared(intid)
@@ -58,7 +58,7 @@ private struct CommandRecipe: Sendable, CustomStringConvertible {
     var second: UInt64
     var cpuCount: Int
 
-    static let kinds = 13
+    static let kinds = 14
 
     var description: String { "\(command.text) (cpuCount \(cpuCount))" }
 
@@ -73,9 +73,10 @@ private struct CommandRecipe: Sendable, CustomStringConvertible {
         case 6: return .showAffinity(Self.sharedInterrupt(first))
         case 7: return .setAffinity(Self.sharedInterrupt(first), Self.mask(second, cpuCount: cpuCount))
         case 8: return .fire(Self.sharedInterrupt(first), count: 1 + Int(second % 100_000))
-        case 9: return .policy(first % 2 == 0 ? .seed : .balanced)
+        case 9: return .policy(RebalancePolicyKind.allCases[Int(first % UInt64(RebalancePolicyKind.allCases.count))])
         case 10: return .stress(seed: first, events: 1 + Int(second % 1_000_000))
         case 11: return .exit(status: Int32(second % 256))
+        case 12: return .epoch
         default: return .fire(Self.sharedInterrupt(first), count: 1)
         }
     }
@@ -153,7 +154,7 @@ private func noisyText(_ command: ConsoleCommand, seed: UInt64) -> [UInt8] {
     switch command {
     case .cpuOffline(let cpu), .cpuOnline(let cpu):
         words.append(number(cpu.index))
-    case .cpus, .irqs, .check, .help:
+    case .cpus, .irqs, .check, .epoch, .help:
         break
     case .showAffinity(let intid):
         words.append(number(intid.rawValue))
@@ -209,7 +210,7 @@ private func mutate(_ line: [UInt8], seed: UInt64, cpuCount: Int) -> [UInt8] {
         let edges = ["0", "1", "-1", "31", "32", "1019", "1020", "4095", "4096", "5119", "5120", "255", "256",
                      "100000", "100001", "1000000", "1000001", "511", "512", "18446744073709551615",
                      "18446744073709551616", "0x", "0xFFFFFFFFFFFFFFFFF", "99999999999999999999999999", "4-2",
-                     "0-511", "0,", "seed", "balanced", String(cpuCount), String(cpuCount - 1), "0-\(cpuCount)"]
+                     "0-511", "0,", "seed", "balanced", "load", String(cpuCount), String(cpuCount - 1), "0-\(cpuCount)"]
         words[position(words.count)] = Array(edges[position(edges.count)].utf8)
         line = Array(words.joined(separator: [0x20]))
     case 5:
@@ -240,7 +241,7 @@ struct ConsolePropertyTests {
     @Test(.shrinking)
     func randomVocabularyNeverTraps() async {
         let vocabulary = ["cpu-offline", "cpu-online", "cpus", "irqs", "irq-affinity", "fire", "policy", "stress",
-                          "check", "help", "exit", "seed", "balanced", "0", "3", "33", "0x21", "1019", "4096",
+                          "check", "epoch", "help", "exit", "seed", "balanced", "load", "0", "3", "33", "0x21", "1019", "4096",
                           "100000", "0-3", "1,2", "#", "x", "-1", "99999999999999999999"]
         await propertyCheck(
             count: 10_000,

@@ -58,6 +58,8 @@ ERROR_CASES = [
     ("no_handler", lambda spis: ("fire 100", "error: INTID 100 has no handler of ours")),
     ("count_zero", lambda spis: ("fire %d 0" % spis.test[0], "error: count 0 is out of range")),
     ("unknown_policy", lambda spis: ("policy fastest", "error: unknown policy 'fastest'")),
+    ("epoch_without_load", lambda spis: ("epoch", "error: the policy in force (balanced) measures no load; "
+                                                  "'epoch' is for policy load")),
     ("exit_status_range", lambda spis: ("exit 256", "error: exit status 256 is out of range (0-255)")),
     ("extra_argument", lambda spis: ("cpus extra", "error: unexpected argument 'extra' to 'cpus' (usage: cpus)")),
 ]

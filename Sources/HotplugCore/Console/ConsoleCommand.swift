@@ -19,13 +19,16 @@ public enum ConsoleCommand: Equatable, Sendable {
     /// `fire INTID [COUNT]`: set a shared interrupt pending `count` times,
     /// `ConsoleParser.fireCounts`.
     case fire(InterruptID, count: Int)
-    /// `policy seed|balanced`: choose the rebalance policy.
+    /// `policy seed|balanced|load`: choose the rebalance policy.
     case policy(RebalancePolicyKind)
     /// `stress SEED EVENTS`: random hotplug and affinity changes under an
     /// interrupt storm, `events` in `ConsoleParser.stressEvents`.
     case stress(seed: UInt64, events: Int)
     /// `check`: verify the routing invariants now and print the result.
     case check
+    /// `epoch`: close a load-measurement epoch now (the load policy's
+    /// rates take this epoch's handled counts, then it re-places).
+    case epoch
     /// `help`: print `ConsoleHelp.text`.
     case help
     /// `exit [STATUS]`: leave the image with a semihosting exit status,
@@ -44,6 +47,7 @@ public enum ConsoleCommand: Equatable, Sendable {
         case .policy: return .policy
         case .stress: return .stress
         case .check: return .check
+        case .epoch: return .epoch
         case .help: return .help
         case .exit: return .exit
         }
@@ -58,7 +62,7 @@ public enum ConsoleCommand: Equatable, Sendable {
         switch self {
         case .cpuOffline(let cpu), .cpuOnline(let cpu):
             line += " " + String(cpu.index)
-        case .cpus, .irqs, .check, .help:
+        case .cpus, .irqs, .check, .epoch, .help:
             break
         case .showAffinity(let intid):
             line += " " + String(intid.rawValue)

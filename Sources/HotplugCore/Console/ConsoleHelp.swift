@@ -9,9 +9,10 @@ public enum ConsoleHelp {
         irqs                          interrupts per INTID and CPU (/proc/interrupts)
         irq-affinity INTID [CPULIST]  show an SPI's affinity, or set it (CPULIST 0-2,5)
         fire INTID [COUNT]            set an SPI pending COUNT times (default 1)
-        policy seed|balanced          choose the rebalance policy used on hotplug
+        policy seed|balanced|load     choose the rebalance policy used on hotplug
         stress SEED EVENTS            random hotplug under an interrupt storm
         check                         check the routing invariants now
+        epoch                         close a load epoch now (policy load)
         help                          this list
         exit [STATUS]                 leave with STATUS (0-255, default 0)
 

@@ -85,6 +85,8 @@ public enum ConsoleParser {
             parsed = .stress(seed: seed, events: Int(events))
         case .check:
             parsed = .check
+        case .epoch:
+            parsed = .epoch
         case .help:
             parsed = .help
         case .exit:

@@ -13,6 +13,7 @@ public enum ConsoleVerb: Equatable, Sendable, CaseIterable {
     case policy
     case stress
     case check
+    case epoch
     case help
     case exit
 
@@ -28,6 +29,7 @@ public enum ConsoleVerb: Equatable, Sendable, CaseIterable {
         case .policy: return "policy"
         case .stress: return "stress"
         case .check: return "check"
+        case .epoch: return "epoch"
         case .help: return "help"
         case .exit: return "exit"
         }
@@ -42,9 +44,10 @@ public enum ConsoleVerb: Equatable, Sendable, CaseIterable {
         case .irqs: return "irqs"
         case .irqAffinity: return "irq-affinity INTID [CPULIST]"
         case .fire: return "fire INTID [COUNT]"
-        case .policy: return "policy seed|balanced"
+        case .policy: return "policy seed|balanced|load"
         case .stress: return "stress SEED EVENTS"
         case .check: return "check"
+        case .epoch: return "epoch"
         case .help: return "help"
         case .exit: return "exit [STATUS]"
         }

@@ -23,4 +23,16 @@ public struct DisabledRebalance: SelectablePolicy {
     public mutating func select(_ kind: RebalancePolicyKind) -> Bool { false }
 
     public var seedCursor: Int? { nil }
+
+    public var measuresLoad: Bool { false }
+
+    public mutating func recordHandled(_ handled: UInt32, at position: Int) {}
+
+    public mutating func endEpoch<Store: DescriptorStore, Router: InterruptRouter>(
+        online: CPUMask,
+        store: Store,
+        router: inout Router
+    ) -> RebalanceOutcome {
+        .none
+    }
 }

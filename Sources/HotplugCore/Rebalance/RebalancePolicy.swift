@@ -99,4 +99,22 @@ public protocol SelectablePolicy: RebalancePolicy {
     /// the seed policy is in force, so that a reference model can start
     /// from the same state; nil otherwise.
     var seedCursor: Int? { get }
+
+    /// Whether the policy in force places by measured load, so that the
+    /// kernel closes epochs for it (`recordHandled`, then `endEpoch`).
+    var measuresLoad: Bool { get }
+
+    /// Adds `handled` to what the interrupt at store index `position`
+    /// handled in the epoch under way; nothing when no load is measured.
+    mutating func recordHandled(_ handled: UInt32, at position: Int)
+
+    /// Closes the epoch under way and re-places by the new rates, as
+    /// `LoadPolicy.endEpoch`; `.none` when no load is measured. Calling
+    /// context: as for `rebalance` on the way up (the routing lock held, on
+    /// the controlling CPU, never on a dying CPU's path).
+    mutating func endEpoch<Store: DescriptorStore, Router: InterruptRouter>(
+        online: CPUMask,
+        store: Store,
+        router: inout Router
+    ) -> RebalanceOutcome
 }

@@ -1,7 +1,7 @@
 /// The semihosting command line (`-append`), read once at boot into static
 /// storage: the image name, then the `BootArguments`.
 ///
-/// Options: `policy=seed|balanced`; `console` (a prompt on the UART after
+/// Options: `policy=seed|balanced|load`; `console` (a prompt on the UART after
 /// the script); `bench` (the benchmark job); `platform-only` (the platform
 /// check without the demonstration); `script=PATH` (a host file of console
 /// commands, read through semihosting, for scripts longer than the command

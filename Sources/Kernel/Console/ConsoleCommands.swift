@@ -29,6 +29,8 @@ enum ConsoleCommands {
             return Stress.run(seed: seed, events: events)
         case .check:
             return check()
+        case .epoch:
+            return closeEpoch()
         case .help:
             Console.line { $0.write(ConsoleHelp.text) }
             return true
@@ -138,11 +140,35 @@ enum ConsoleCommands {
         return true
     }
 
+    /// Closes a load epoch now (`InterruptMigration.closeEpoch`) and says
+    /// what the re-placement moved; refused unless the load policy is in
+    /// force.
+    private static func closeEpoch() -> Bool {
+        guard let outcome = InterruptMigration.closeEpoch() else {
+            Console.line { out in
+                out.write("error: the policy in force (")
+                out.write(InterruptMigration.policyName)
+                out.write(") measures no load; 'epoch' is for policy load")
+            }
+            return false
+        }
+        Console.line { out in
+            out.write("epoch closed: ", outcome.descriptorsMoved)
+            out.write(" interrupt(s) moved (", outcome.deferredMoves)
+            out.write(" deferred to end of interrupt), ", outcome.routeWrites)
+            out.write(" route write(s)")
+        }
+        return true
+    }
+
     /// The invariants of the rebalance, now.
     static func check() -> Bool {
         var failures = Invariants.checkRouting() + Invariants.checkDelivery()
         if InterruptMigration.policyInForce == .balanced && Invariants.allMasksDefault() {
             failures += Invariants.checkBalance()
+        }
+        if InterruptMigration.policyInForce == .load {
+            failures += Invariants.checkMasks()
         }
         Console.line { out in
             out.write("check: ")

@@ -11,6 +11,10 @@ enum InterruptCounters {
     /// writes of `fire`): the other side of "fired = handled". Assigned once
     /// in `setUp`, as `handled`.
     nonisolated(unsafe) static var fired = AtomicTable(count: 0)
+    /// Per shared interrupt (store index): every CPU's handled count
+    /// summed, as of the last close of a load epoch (`takeEpochCounts`).
+    /// Assigned once in `setUp`; written only under the routing lock.
+    nonisolated(unsafe) static var handledAtEpochClose = AtomicTable(count: 0)
 
     /// The numbering of both tables: the descriptor store's.
     static var layout: InterruptLayout {
@@ -20,6 +24,7 @@ enum InterruptCounters {
     static func setUp(cpuCount: Int) {
         handled = AtomicTable(count: cpuCount * layout.slotCount)
         fired = AtomicTable(count: layout.slotCount)
+        handledAtEpochClose = AtomicTable(count: layout.sharedCount)
     }
 
     @inline(__always)
@@ -59,6 +64,29 @@ enum InterruptCounters {
         _ = Deadline.wait(milliseconds: 500, for: .otherCPUs) { handledCount(id) > before }
         _ = Deadline.wait(milliseconds: 2, for: .otherCPUs) { false }
         return handledCount(id) - before
+    }
+
+    /// Hands `body` what each shared interrupt (by store index) handled,
+    /// on every CPU together, since the last call, and remembers the new
+    /// sums. For the controlling CPU closing a load epoch under the routing
+    /// lock, never the interrupt path: it reads every CPU's row. Counters
+    /// wrap at 2^32; the difference is taken modulo 2^32, exact while an
+    /// epoch handles fewer than 2^32 of one interrupt. Before `setUp` (a
+    /// policy chosen on the command line) nothing has been handled: a no-op.
+    static func takeEpochCounts(_ body: (_ position: Int, _ handled: UInt32) -> Void) {
+        let positions = handledAtEpochClose.count
+        guard positions > 0 else { return }
+        let cpuCount = handled.count / layout.slotCount
+        for position in 0 ..< positions {
+            let slot = InterruptLayout.privateCount + position
+            var sum: UInt32 = 0
+            for cpu in 0 ..< cpuCount {
+                sum &+= handled.load(cpu * layout.slotCount + slot)
+            }
+            let handledSince = sum &- handledAtEpochClose.load(position)
+            handledAtEpochClose.store(position, sum)
+            if handledSince != 0 { body(position, handledSince) }
+        }
     }
 
     static func recordFired(_ id: InterruptID) {

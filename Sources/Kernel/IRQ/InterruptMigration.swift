@@ -52,8 +52,42 @@ enum InterruptMigration {
 
     /// Puts a fresh policy of `kind` in force; false when migration is
     /// compiled out.
+    /// A load policy starts measuring from now: the counts handled before
+    /// the switch are taken and dropped. Never inlined: resetting the
+    /// policies in place still builds a 17 KiB `BalancedPolicy` on the
+    /// stack, which would otherwise stay in the caller's frame (the boot
+    /// path's) for its whole life.
+    @inline(never)
     static func select(_ kind: RebalancePolicyKind) -> Bool {
-        routingLock.withLock { $0.policy.select(kind) }
+        routingLock.withLock { state in
+            guard state.policy.select(kind) else { return false }
+            if state.policy.measuresLoad {
+                InterruptCounters.takeEpochCounts { _, _ in }
+            }
+            return true
+        }
+    }
+
+    /// Closes a load epoch when the policy in force measures load: hands
+    /// it what each interrupt handled since the last close (the per-CPU
+    /// counters, summed), then lets it re-place within the masks, all under
+    /// the routing lock. Only on the controlling CPU (the console, or
+    /// before a hotplug event it starts), never on a dying CPU's path or in
+    /// an interrupt handler. Nil when the policy in force measures no load.
+    @inline(never)
+    static func closeEpoch() -> RebalanceOutcome? {
+        let (outcome, printsNotes) = routingLock.withLock { state -> (RebalanceOutcome?, Bool) in
+            guard state.policy.measuresLoad else { return (nil, state.printsNotes) }
+            InterruptCounters.takeEpochCounts { position, handled in
+                state.policy.recordHandled(handled, at: position)
+            }
+            var router = GICRouter()
+            let outcome = state.policy.endEpoch(online: CPUs.online, store: InterruptDescriptors.store,
+                                                router: &router)
+            return (outcome, state.printsNotes)
+        }
+        if let outcome, printsNotes { printNotes(outcome) }
+        return outcome
     }
 
     /// Every rebalance: `event.cpu` went down (on the dying CPU, interrupts
@@ -75,19 +109,24 @@ enum InterruptMigration {
                                                  router: &router)
             return (outcome, state.printsNotes)
         }
-        if printsNotes && outcome.brokenAffinities > 0 {
+        if printsNotes { printNotes(outcome) }
+        return outcome
+    }
+
+    /// The console notes on affinities broken or restored by `outcome`.
+    private static func printNotes(_ outcome: RebalanceOutcome) {
+        if outcome.brokenAffinities > 0 {
             Console.line { out in
                 out.write("note: ", outcome.brokenAffinities)
                 out.write(" interrupt(s) routed outside their requested affinity: none of its cpus is online")
             }
         }
-        if printsNotes && outcome.restoredAffinities > 0 {
+        if outcome.restoredAffinities > 0 {
             Console.line { out in
                 out.write("note: ", outcome.restoredAffinities)
                 out.write(" interrupt(s) back inside their requested affinity")
             }
         }
-        return outcome
     }
 }
 

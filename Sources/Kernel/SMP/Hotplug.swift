@@ -60,6 +60,7 @@ enum Hotplug {
             guard CPUs.state(of: cpu) == .offline else { return .failure(.alreadyOnline(cpu)) }
 
             guard machine.psci.has(.cpuOn) else { return .failure(.missingFunctionID(.cpuOn)) }
+            closeLoadEpoch()
             CPUs.setState(.starting, of: cpu)
             let result = machine.psci.cpuOn(machine.affinity(of: cpu),
                                             entry: arch_address_of_secondary_entry(),
@@ -88,6 +89,16 @@ enum Hotplug {
             }
             return .success(rebalanceOnline(cpu))
         }
+    }
+
+    /// Before an event the controlling CPU starts, once the system is
+    /// active: with the load policy in force the epoch under way closes,
+    /// so that the event places by the rates measured up to it (issue 15:
+    /// rates re-measured on hotplug). Here rather than on the dying CPU's
+    /// path, which must stay short and never reads other CPUs' counters.
+    private static func closeLoadEpoch() {
+        guard systemActive.load(ordering: .acquiring) else { return }
+        _ = InterruptMigration.closeEpoch()
     }
 
     /// The online notification, on the controlling CPU once `cpu` is up:
@@ -122,6 +133,7 @@ enum Hotplug {
                 return .failure(.offlineNeedsAffinityInfo(machine.psci.version))
             }
             guard machine.psci.has(.cpuOff) else { return .failure(.missingFunctionID(.cpuOff)) }
+            closeLoadEpoch()
 
             CPUs.requests.store(cpu.index, CPURequest.goOffline.rawValue)
             CPUInterface.sendSGI(KernelSGI.wake, to: machine.affinity(of: cpu))

@@ -115,6 +115,33 @@ enum Invariants {
         return true
     }
 
+    /// The load policy's promise on masks: every movable interrupt is routed
+    /// (`GICD_IROUTER`) to a CPU of its requested mask, unless none of the
+    /// mask's CPUs is online. Interrupts with a move pending are skipped:
+    /// their route changes at their end of interrupt.
+    static func checkMasks() -> Int {
+        let machine = Machine.current!
+        let store = InterruptDescriptors.store!
+        let online = CPUs.online
+        var failures = 0
+        for index in 0 ..< store.count {
+            let descriptor = store.snapshot(at: index)
+            guard descriptor.isMovable, !descriptor.status.contains(.movePending) else { continue }
+            let mask = descriptor.requestedAffinity
+            guard !mask.isDisjoint(with: online) else { continue }
+            guard let cpu = machine.routedCPU(of: descriptor.id), !mask.contains(cpu) else { continue }
+            failures += 1
+            Console.line { out in
+                out.write("FAIL: INTID ", Int(descriptor.id.rawValue))
+                out.write(" is routed to cpu ", cpu.index)
+                out.write(", outside its requested mask ")
+                out.write(mask.cpuList)
+                out.write(", which has an online cpu")
+            }
+        }
+        return failures
+    }
+
     /// The balanced policy's promise: per-CPU counts differ by at most one.
     static func checkBalance() -> Int {
         let spread = load().spread(online: CPUs.online)

@@ -253,6 +253,9 @@ enum Stress {
             tally.balanceChecks += 1
             failures += Invariants.checkBalance()
         }
+        if InterruptMigration.policyInForce == .load {
+            failures += Invariants.checkMasks()
+        }
         if failures > 0 {
             Console.line { out in
                 out.write("   (after stress event ", event)

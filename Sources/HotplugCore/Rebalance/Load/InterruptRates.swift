@@ -52,6 +52,17 @@ public struct InterruptRates: Sendable {
         smoothed = InlineArray(repeating: 0)
     }
 
+    /// Back to the state of `init`: no epoch closed, every count and rate
+    /// zero. In place, so that a policy kept in static storage is reset
+    /// without a 24 KiB temporary on the stack.
+    public mutating func reset() {
+        for position in 0 ..< InterruptRates.capacity {
+            pending[position] = 0
+            smoothed[position] = 0
+        }
+        epochs = 0
+    }
+
     /// Adds `handled` to what the interrupt at `position` handled this
     /// epoch (saturating); positions outside `0 ..< count` are ignored.
     @inline(__always)

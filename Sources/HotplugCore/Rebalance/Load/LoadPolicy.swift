@@ -41,6 +41,13 @@ public struct LoadPolicy: RebalancePolicy {
         placement = RatePlacement()
     }
 
+    /// Forgets every measured rate, in place (see `InterruptRates.reset`).
+    /// The placement needs no reset: every event first takes the routing
+    /// of every descriptor as it is (`synchronise`) and recounts its totals.
+    public mutating func reset() {
+        rates.reset()
+    }
+
     public mutating func rebalance<Store: DescriptorStore, Router: InterruptRouter>(
         from cpu: LogicalCPU,
         up: Bool,
