@@ -45,6 +45,12 @@ def stress_500_events_smp8_seed():
     stress(8, "seed", 500, 2)
 
 
+def stress_300_events_smp8_load():
+    """The load policy under the storm: an epoch closes before each event,
+    and after each the image checks delivery, routing and masks."""
+    stress(8, "load", 300, 4)
+
+
 def stress_500_events_smp20_el2():
     result = boot(SMP=20, EL=2, APPEND="timeout-scale=%d -- stress 3 500; exit 0" % STRESS_TIMEOUT_SCALE, timeout=600)
     expect_status(result, 0)
@@ -149,7 +155,8 @@ def psci_conduit_without_firmware_is_reported():
     expect("error: unknown psci-conduit 'svc' (hvc, smc)" in result.output, "a bad psci-conduit was not refused")
 
 
-CHECKS = [stress_2000_events_smp8_balanced, stress_500_events_smp8_seed, stress_500_events_smp20_el2,
+CHECKS = [stress_2000_events_smp8_balanced, stress_500_events_smp8_seed, stress_300_events_smp8_load,
+          stress_500_events_smp20_el2,
           psci_cpu_on_invalid_parameters, psci_cpu_on_already_on, psci_cpu_does_not_announce,
           psci_affinity_info_never_off, timeout_scale_stretches_hotplug_deadlines,
           timeout_scale_must_be_a_small_whole_number, psci_version_checked_at_boot,
