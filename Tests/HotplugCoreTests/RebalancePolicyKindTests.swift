@@ -15,7 +15,7 @@ final class RebalancePolicyKindTests: XCTestCase {
             XCTAssertEqual(RebalancePolicyKind(parsing: Array(text(kind.name).utf8)), kind, text(kind.name))
         }
         let names = Set(RebalancePolicyKind.allCases.map { text($0.name) })
-        XCTAssertEqual(names, ["seed", "balanced"])
+        XCTAssertEqual(names, ["seed", "balanced", "load"])
     }
 
     /// Cases: (input, why it is not a policy).
@@ -64,10 +64,49 @@ final class RebalancePolicyKindTests: XCTestCase {
         XCTAssertTrue(selection.select(.seed))
         XCTAssertEqual(selection.seedCursor, 0, "selecting again starts afresh")
 
+        XCTAssertFalse(selection.measuresLoad, "only the load policy measures load")
+
         var disabled = DisabledRebalance()
         XCTAssertNil(disabled.inForce)
         XCTAssertFalse(disabled.select(.balanced))
+        XCTAssertFalse(disabled.select(.load))
         XCTAssertNil(disabled.inForce, "nothing changed")
         XCTAssertNil(disabled.seedCursor)
+        XCTAssertFalse(disabled.measuresLoad)
+    }
+
+    /// The load policy through the selection: counts recorded while it is
+    /// in force reach its rates and an epoch re-places by them (the busiest
+    /// interrupt gets a CPU of its own); under another policy both are
+    /// no-ops; selecting it again forgets the rates.
+    func testLoadPolicyThroughTheSelection() {
+        var distributor = SimulatedDistributor()
+        let table = routedTable(count: 4, targets: [0], distributor: &distributor)
+        let online = cpus(0, 1)
+        var selection = PolicySelection()
+
+        selection.recordHandled(100, at: 0)
+        XCTAssertEqual(selection.endEpoch(online: online, store: table, router: &distributor), .none,
+                       "the balanced policy closes no epoch")
+        XCTAssertEqual(selection.load.rates.handledThisEpoch(at: 0), 0, "nothing recorded for a policy not in force")
+
+        XCTAssertTrue(selection.select(.load))
+        XCTAssertTrue(selection.measuresLoad)
+        XCTAssertNil(selection.seedCursor)
+        for (position, handled) in [UInt32(100), 1, 1, 1].enumerated() {
+            selection.recordHandled(handled, at: position)
+        }
+        let outcome = selection.endEpoch(online: online, store: table, router: &distributor)
+        XCTAssertEqual(selection.load.rates.epochs, 1)
+        XCTAssertGreaterThan(outcome.routeWrites, 0, "everything started on cpu 0")
+        let busy = distributor.target(of: table[0].id)
+        XCTAssertNotNil(busy)
+        for index in 1 ..< 4 {
+            XCTAssertNotEqual(distributor.target(of: table[index].id), busy, "INTID \(table[index].id.rawValue) shares the busy cpu")
+        }
+
+        XCTAssertTrue(selection.select(.load))
+        XCTAssertEqual(selection.load.rates.epochs, 0, "a fresh load policy")
+        XCTAssertEqual(selection.load.rates.rate(at: 0), 0)
     }
 }
