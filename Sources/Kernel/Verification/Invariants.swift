@@ -5,16 +5,13 @@
 enum Invariants {
     /// No interrupt with a handler of ours (and not a guest's) is routed to
     /// a CPU that is not online; no deferred move points at one (balanced
-    /// policy); every
-    /// guest-bound interrupt's `GICD_IROUTER` is as set at boot.
+    /// and load policies); every guest-bound interrupt's `GICD_IROUTER` is
+    /// as set at boot.
     static func checkRouting() -> Int {
         let machine = Machine.current!
-        let store = InterruptDescriptors.store!
         let online = CPUs.online
-        var failures = 0
-        for index in 0 ..< store.count {
-            let descriptor = store.snapshot(at: index)
-            guard descriptor.isMovable else { continue }
+        var failures = countOverMovable { descriptor in
+            var failures = 0
             let routed = machine.distributor.routing(of: descriptor.id)
             let cpu = machine.cpu(routedBy: routed)
             if cpu == nil || !online.contains(cpu!) || routed.isAnyParticipatingPE {
@@ -38,6 +35,7 @@ enum Invariants {
                     out.write(" has a deferred move to offline cpu ", deferred.index)
                 }
             }
+            return failures
         }
         for (position, id) in TestInterrupts.guestBound.enumerated() {
             let value = machine.distributor.routing(of: id).registerValue
@@ -121,16 +119,11 @@ enum Invariants {
     /// their route changes at their end of interrupt.
     static func checkMasks() -> Int {
         let machine = Machine.current!
-        let store = InterruptDescriptors.store!
         let online = CPUs.online
-        var failures = 0
-        for index in 0 ..< store.count {
-            let descriptor = store.snapshot(at: index)
-            guard descriptor.isMovable, !descriptor.status.contains(.movePending) else { continue }
+        return countOverMovable { descriptor in
             let mask = descriptor.requestedAffinity
-            guard !mask.isDisjoint(with: online) else { continue }
-            guard let cpu = machine.routedCPU(of: descriptor.id), !mask.contains(cpu) else { continue }
-            failures += 1
+            guard !descriptor.status.contains(.movePending), !mask.isDisjoint(with: online),
+                  let cpu = machine.routedCPU(of: descriptor.id), !mask.contains(cpu) else { return 0 }
             Console.line { out in
                 out.write("FAIL: INTID ", Int(descriptor.id.rawValue))
                 out.write(" is routed to cpu ", cpu.index)
@@ -138,8 +131,19 @@ enum Invariants {
                 out.write(mask.cpuList)
                 out.write(", which has an online cpu")
             }
+            return 1
         }
-        return failures
+    }
+
+    /// The sum of `count` over a snapshot of every movable descriptor.
+    private static func countOverMovable(_ count: (InterruptDescriptor) -> Int) -> Int {
+        let store = InterruptDescriptors.store!
+        var total = 0
+        for index in 0 ..< store.count {
+            let descriptor = store.snapshot(at: index)
+            if descriptor.isMovable { total += count(descriptor) }
+        }
+        return total
     }
 
     /// The balanced policy's promise: per-CPU counts differ by at most one.
