@@ -1,0 +1,58 @@
+"""QEMU checks for LPIs through the ITS: the image's `lpi-check` fires each
+of its 8192 LPIs once with the ITS INT command and checks each was handled
+exactly once on the CPU its collection names. Here QEMU's own trace is read
+back independently: one `gicv3_its_cmd_int` per LPI, and one
+`gicv3_icc_iar1_read` of each LPI INTID, on the CPU the image's placement
+rule (EventID e to the collection of cpu e mod cpus) names."""
+import re
+
+from harness import boot, expect, expect_status
+
+FIRST_LPI = 8192
+LPIS = 8192
+SUMMARY = re.compile(r"^lpi check: fired (\d+) with (\d+) INT commands, handled (\d+), per cpu ([\d ]+)$", re.M)
+IAR = re.compile(r"gicv3_icc_iar1_read GICv3 ICC_IAR1 read cpu 0x([0-9a-f]+) value 0x([0-9a-f]+)")
+
+
+def lpi_delivery(smp, el=1):
+    result = boot(SMP=smp, EL=el, APPEND="lpi-check",
+                  QEMUFLAGS="-trace gicv3_its_cmd_int -trace gicv3_icc_iar1_read", timeout=240)
+    expect_status(result, 0)
+    expect(re.search(r"^its: at 0x[0-9a-f]+, %d LPIs" % LPIS, result.output, re.M), "no ITS set-up line")
+    expect("lpi check: passed (0 LPIs" in result.output, "the image's LPI check failed")
+    summary = SUMMARY.search(result.output)
+    expect(summary, "no lpi check summary line")
+    fired, commands, handled = int(summary.group(1)), int(summary.group(2)), int(summary.group(3))
+    per_cpu = [int(count) for count in summary.group(4).split()]
+    expect(fired == LPIS and commands == LPIS and handled == LPIS, "fired/INT/handled %d/%d/%d" % (fired, commands, handled))
+    expect(per_cpu == [LPIS // smp + (1 if cpu < LPIS % smp else 0) for cpu in range(smp)],
+           "per-cpu LPI counts %r" % per_cpu)
+    # QEMU's side: every INT the image counted, and every LPI acknowledged
+    # once, on the cpu its collection names.
+    ints = len(re.findall(r"gicv3_its_cmd_int GICv3 ITS: command INT DeviceID 0x0 EventID", result.output))
+    expect(ints == commands, "QEMU traced %d INT commands, the image issued %d" % (ints, commands))
+    acknowledged = {}
+    traced_per_cpu = [0] * smp
+    for match in IAR.finditer(result.output):
+        cpu, intid = int(match.group(1), 16), int(match.group(2), 16)
+        if intid < FIRST_LPI:
+            continue
+        event = intid - FIRST_LPI
+        expect(cpu == event % smp, "LPI %d acknowledged on cpu %d, its collection is cpu %d" % (intid, cpu, event % smp))
+        acknowledged[intid] = acknowledged.get(intid, 0) + 1
+        traced_per_cpu[cpu] += 1
+    expect(sorted(acknowledged) == list(range(FIRST_LPI, FIRST_LPI + LPIS)), "QEMU saw %d distinct LPIs acknowledged"
+           % len(acknowledged))
+    expect(all(count == 1 for count in acknowledged.values()), "an LPI was acknowledged more than once")
+    expect(traced_per_cpu == per_cpu, "QEMU's per-cpu LPI acknowledgements %r, the image's %r"
+           % (traced_per_cpu, per_cpu))
+
+
+def make_check(smp, el):
+    def check():
+        lpi_delivery(smp, el)
+    check.__name__ = "lpi_delivery_smp%d_el%d" % (smp, el)
+    return check
+
+
+CHECKS = [make_check(4, 1), make_check(8, 1), make_check(4, 2)]
