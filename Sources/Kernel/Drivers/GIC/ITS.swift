@@ -52,7 +52,10 @@ enum ITS {
     nonisolated(unsafe) static var handledOn = AtomicTable(count: 0)
     /// Per CPU: LPIs it acknowledged.
     nonisolated(unsafe) static var handledPerCPU = AtomicTable(count: 0)
-    /// Every ITS command the kernel has handed over, by number.
+    /// Joins that found `GICR_CTLR.EnableLPIs` still set and so kept the
+    /// tables the redistributor had.
+    static let tablesKept = EventCounter()
+    /// Every ITS command the kernel has handed over.
     static let commandsIssued = EventCounter()
 
     /// LPIs the kernel maps: 8192 (INTIDs 8192–16383), the fewest INTID
@@ -210,7 +213,9 @@ enum ITS {
         guard let state else { return }
         let frame = redistributor.frame
         let control = frame.read(RedistributorRegister.GICR_CTLR)
-        if !control.contains(.EnableLPIs) {
+        if control.contains(.EnableLPIs) {
+            tablesKept.add()
+        } else {
             var attributes = GICMemoryAttributes.normalWriteBack
             var properties = LPIConfigurationTableDescriptor(
                 address: state.plan.configurationTable.base, interruptIDBits: state.lpis.interruptIDBits,
