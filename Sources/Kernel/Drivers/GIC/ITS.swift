@@ -214,6 +214,15 @@ enum ITS {
         let frame = redistributor.frame
         let control = frame.read(RedistributorRegister.GICR_CTLR)
         if control.contains(.EnableLPIs) {
+            if tablesGiven.load(cpu.index) == 0 {
+                // Enabled before this kernel gave any table (firmware or a
+                // previous kernel): the tables in use are not ours and,
+                // without CES, cannot be replaced. Said, not hidden.
+                Console.line { out in
+                    out.write("its: cpu ", cpu.index)
+                    out.write(": GICR_CTLR.EnableLPIs was already set; its LPI tables are not the kernel's")
+                }
+            }
             tablesKept.add()
         } else {
             var attributes = GICMemoryAttributes.normalWriteBack
@@ -373,9 +382,11 @@ enum ITS {
     }
 
     /// Cleans the data-cache lines of `bytes` at `base` to the point of
-    /// coherency, then DSB: for memory a non-snooping GIC is to read.
+    /// coherency, then DSB: for memory a non-snooping GIC is to read. The
+    /// stride is the smallest data-cache line (`CTR_EL0.DminLine`), so no
+    /// line is skipped.
     static func cleanToPointOfCoherency(_ base: UInt64, bytes: Int) {
-        let line: UInt64 = 64
+        let line: UInt64 = 4 << ((arch_read_cache_type() >> 16) & 0xF)
         var address = base & ~(line - 1)
         while address < base + UInt64(bytes) {
             arch_clean_data_cache_line(UnsafeRawPointer(bitPattern: UInt(address)))
