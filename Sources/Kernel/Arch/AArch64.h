@@ -30,6 +30,9 @@
     }
 
 ARCH_READ_REGISTER(mpidr, mpidr_el1)
+/* Cache Type Register: DminLine (bits 19:16), log2 of the smallest data-cache
+ * line in words, for cleaning by virtual address. */
+ARCH_READ_REGISTER(cache_type, ctr_el0)
 ARCH_READ_REGISTER(current_el, CurrentEL)
 ARCH_READ_REGISTER(daif, daif)
 ARCH_WRITE_REGISTER(daif, daif)

@@ -38,6 +38,9 @@ enum MMU {
             }
             let gic = platform.gic
             try map.map(base: gic.distributor.base, size: gic.distributor.size, as: .device)
+            if let its = gic.its {
+                try map.map(base: its.base, size: its.size, as: .device)
+            }
             for index in 0 ..< gic.redistributorRegionCount {
                 let region = gic.redistributorRegion(index)
                 try map.map(base: region.base, size: region.size, as: .device)

@@ -87,6 +87,10 @@ func kernelMain(_ entryLevel: UInt64, _ bootStatus: UInt64) -> UInt32 {
     // Armed only now, so that boot bring-up never meets them.
     guard FaultInjection.arm(commandLine) else { return 2 }
 
+    if commandLine.contains(word: "lpi-check") {
+        return LPICheck.run() == 0 ? 0 : 1
+    }
+
     if commandLine.contains(word: "bench") {
         TestInterrupts.claim()
         return Benchmark.run(seed: 1) ? 0 : 1
@@ -148,6 +152,7 @@ private func bringUpSystem() -> Bool {
     Stress.setUp(cpuCount: machine.cpuCount)
 
     guard machine.distributor.initialize(routingTo: machine.affinity(of: machine.bootCPU)) else { return false }
+    ITS.setUp(machine)
     guard CPULifecycle.join(machine.bootCPU) else { return false }
     arch_unmask_interrupts()
 
@@ -164,6 +169,7 @@ private func bringUpSystem() -> Bool {
         }
     }
     Hotplug.markSystemActive()
+    ITS.mapKernelLPIs()
     Console.line { out in
         out.write("smp: ", started)
         out.write(" of ", machine.cpuCount)

@@ -18,6 +18,10 @@ func kernelIRQEntry(_ frame: UnsafeMutableRawPointer) {
     while true {
         let id = CPUInterface.acknowledge()
         if id.kind == .special { return }   // 1023: nothing (more) pending
+        if id.kind == .lpi {
+            ITS.handle(id, on: cpu)
+            continue
+        }
         InterruptCounters.recordHandled(id, on: cpu)
         if id.isShared {
             SharedInterrupts.handle(id, on: cpu)

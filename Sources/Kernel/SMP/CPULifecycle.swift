@@ -18,6 +18,7 @@ enum CPULifecycle {
             let redistributor = try Redistributor(serving: machine.affinity(of: cpu), in: machine.platform.gic)
             try redistributor.wake(security: machine.distributor.security)
             try redistributor.configurePrivateInterrupts()
+            ITS.join(cpu, redistributor)
         } catch {
             Console.line { out in
                 out.write("error: cpu ", cpu.index)
