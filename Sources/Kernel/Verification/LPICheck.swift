@@ -31,12 +31,7 @@ enum LPICheck {
                       ITS.tablesKept.count - keptBefore)
         }
         failures += round(2, state)
-        Console.line { out in
-            out.write("lpi check: ")
-            out.write(failures == 0 ? "passed" : "FAILED")
-            out.write(" (", failures)
-            out.write(" failures)")
-        }
+        CheckSummary.print("lpi check", failures: failures)
         return failures
     }
 

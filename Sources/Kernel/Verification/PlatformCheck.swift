@@ -22,12 +22,7 @@ enum PlatformCheck {
         failures += checkDelivery()
         failures += checkHotplugCycles(cycles)
         failures += checkAllOnline()
-        Console.line { out in
-            out.write("platform check: ")
-            out.write(failures == 0 ? "passed" : "FAILED")
-            out.write(" (", failures)
-            out.write(" failures)")
-        }
+        CheckSummary.print("platform check", failures: failures)
         return failures
     }
 
