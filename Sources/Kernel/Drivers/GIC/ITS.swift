@@ -14,8 +14,9 @@
 ///
 /// The kernel's LPIs are one device (DeviceID 0) with one EventID per LPI,
 /// EventID e translating to INTID 8192 + e in the collection of CPU
-/// e mod (CPUs with a collection). Moving them on CPU hotplug is the next
-/// step; until then a CPU going offline leaves its LPIs on its collection.
+/// e mod (CPUs with a collection). A CPU going offline hands its LPIs to
+/// the online CPUs' collections with MOVI (`moveLPIs(off:online:)`); a CPU
+/// coming online takes none back (nothing needs to move for correctness).
 enum ITS {
     /// What `setUp` found and built; read-only once set.
     struct State {
@@ -46,6 +47,16 @@ enum ITS {
     nonisolated(unsafe) static var collectionMapped = AtomicTable(count: 0)
     /// Per EventID: the CPU whose collection the LPI was mapped to.
     nonisolated(unsafe) static var collectionOf = AtomicTable(count: 0)
+    /// Per CPU, scratch of `moveLPIs` (allocated at boot, used under
+    /// `queueLock`): LPIs per collection, then the survivors' CPUs, LPI
+    /// counts and shares.
+    nonisolated(unsafe) static var moveScratch = UnsafeMutableBufferPointer<Int>(start: nil, count: 0)
+    /// The last offline's move: its CPU, MOVI commands sent, and the fewest
+    /// move commands the balance rule allows (`LPIOfflineCost`). Written by
+    /// the dying CPU before CPU_OFF (its DSB SY publishes them).
+    nonisolated(unsafe) static var lastMove = (cpu: -1, movis: 0, lowerBound: 0)
+    /// Every MOVI the kernel has sent.
+    static let movisIssued = EventCounter()
     /// Per EventID: times its LPI was acknowledged.
     nonisolated(unsafe) static var handled = AtomicTable(count: 0)
     /// Per EventID: 1 + the CPU that last acknowledged its LPI.
@@ -87,6 +98,8 @@ enum ITS {
         tablesGiven = AtomicTable(count: cpus)
         collectionMapped = AtomicTable(count: cpus)
         handledPerCPU = AtomicTable(count: cpus)
+        moveScratch = UnsafeMutableBufferPointer<Int>.allocate(capacity: 4 * cpus)
+        moveScratch.initialize(repeating: 0)
         do throws(ITSError) {
             let registers = MMIORegion(base: frame.base)
             let type = try ITSSequences.identify(registers)
@@ -298,6 +311,68 @@ enum ITS {
             }
         }
         if !done { Console.line("error: its: the kernel's LPIs are not mapped") }
+    }
+
+    /// Moves every kernel LPI whose collection is `dying`'s to the
+    /// collection of a CPU in `online` with MOVI (IHI 0069 §5.3.13: the
+    /// mapping and any pending state move), spread by water-filling so the
+    /// least loaded online CPU (lowest number on a tie) receives first and
+    /// per-CPU counts that were within one stay so; then one SYNC to each
+    /// receiving redistributor (§5.3.21), so the moves are complete before
+    /// the CPU powers off. Records the MOVI count and the lower bound.
+    ///
+    /// Runs on the dying CPU's offline path, after it left the online mask
+    /// (so `online` is exactly the survivors) and beside the SPI rebalance,
+    /// with interrupts masked: taking `queueLock` there cannot deadlock,
+    /// since its holder only ever waits, bounded, on the ITS, never on
+    /// another CPU. No allocation: the scratch was allocated at boot.
+    static func moveLPIs(off dying: LogicalCPU, online: CPUMask) {
+        guard let state else { return }
+        var movis = 0
+        var lowerBound = 0
+        let done = submit { put in
+            let cpus = collectionMapped.count
+            let perCollection = UnsafeMutableBufferPointer(rebasing: moveScratch[0 ..< cpus])
+            let survivorCPU = UnsafeMutableBufferPointer(rebasing: moveScratch[cpus ..< 2 * cpus])
+            let survivorCount = UnsafeMutableBufferPointer(rebasing: moveScratch[2 * cpus ..< 3 * cpus])
+            let survivorShare = UnsafeMutableBufferPointer(rebasing: moveScratch[3 * cpus ..< 4 * cpus])
+            for cpu in 0 ..< cpus { perCollection[cpu] = 0 }
+            for event in 0 ..< state.events { perCollection[Int(collectionOf.load(event))] += 1 }
+            var survivors = 0
+            for cpu in 0 ..< cpus
+            where cpu != dying.index && online.contains(LogicalCPU(cpu)) && collectionMapped.load(cpu) == 1 {
+                survivorCPU[survivors] = cpu
+                survivorCount[survivors] = perCollection[cpu]
+                survivors += 1
+            }
+            let lpis = perCollection[dying.index]
+            guard lpis > 0, survivors > 0 else { return }
+            let counts = UnsafeMutableBufferPointer(rebasing: survivorCount[0 ..< survivors])
+            let cost = LPIOfflineCost(dyingCount: lpis, survivors: counts)
+            lowerBound = cost.minimumMoveCommands
+            cost.forEachShare(of: counts) { position, share in survivorShare[position] = share }
+            // The shares add up to `lpis`, so `position` stays in range.
+            var position = 0
+            var left = survivorShare[0]
+            for event in 0 ..< state.events where collectionOf.load(event) == UInt32(dying.index) {
+                while left == 0 {
+                    position += 1
+                    left = survivorShare[position]
+                }
+                let cpu = survivorCPU[position]
+                put(.MOVI(device: kernelDevice, event: ITSEventID(UInt32(event)),
+                          collection: ITSCollectionID(UInt16(cpu))))
+                collectionOf.store(event, UInt32(cpu))
+                movisIssued.add()
+                movis += 1
+                left -= 1
+            }
+            for position in 0 ..< survivors where survivorShare[position] > 0 {
+                put(.SYNC(target: target(of: LogicalCPU(survivorCPU[position]), state)))
+            }
+        }
+        lastMove = (cpu: dying.index, movis: movis, lowerBound: lowerBound)
+        if !done { Console.line("error: its: the LPIs of a CPU going offline were not all moved") }
     }
 
     /// The redistributor CPU `cpu`'s collection names, as commands name it.
