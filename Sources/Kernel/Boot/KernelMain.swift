@@ -143,6 +143,7 @@ private func cpuInterfaceIsUsable(bootStatus: UInt64) -> Bool {
 private func bringUpSystem() -> Bool {
     let machine = Machine.current!
     CPUs.setUp(count: machine.cpuCount)
+    Redistributor.setUp(count: machine.cpuCount)
     IdleWork.setUp(count: machine.cpuCount)
     Hotplug.setUp(cpuCount: machine.cpuCount)
     InterruptDescriptors.store = LockedDescriptorStore(layout: InterruptLayout(machine.distributor.type))

@@ -15,7 +15,7 @@ enum CPULifecycle {
         arch_write_tpidr(UInt64(cpu.index))
         Deadline.enableEventStream()
         do throws(GICError) {
-            let redistributor = try Redistributor(serving: machine.affinity(of: cpu), in: machine.platform.gic)
+            let redistributor = try Redistributor.of(cpu, in: machine)
             try redistributor.wake(security: machine.distributor.security)
             try redistributor.configurePrivateInterrupts()
             ITS.join(cpu, redistributor)
@@ -87,7 +87,7 @@ enum CPULifecycle {
         // CPU_OFF, as Linux and Xen rely on (DistributorSecurity).
         if machine.distributor.security.kernelOwnsRedistributorPower {
             do throws(GICError) {
-                try Redistributor(serving: machine.affinity(of: cpu), in: machine.platform.gic)
+                try Redistributor.of(cpu, in: machine)
                     .sleep(security: machine.distributor.security)
             } catch {
                 Console.line { out in

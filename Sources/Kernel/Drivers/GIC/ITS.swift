@@ -378,7 +378,7 @@ enum ITS {
     /// The redistributor CPU `cpu`'s collection names, as commands name it.
     static func target(of cpu: LogicalCPU, _ state: State) -> ITSTargetRedistributor {
         let machine = Machine.current!
-        guard let redistributor = try? Redistributor(serving: machine.affinity(of: cpu), in: machine.platform.gic) else {
+        guard let redistributor = try? Redistributor.of(cpu, in: machine) else {
             return ITSTargetRedistributor(processorNumber: UInt16(cpu.index))
         }
         let type = redistributor.frame.read(RedistributorRegister.GICR_TYPER)

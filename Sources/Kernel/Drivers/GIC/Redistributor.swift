@@ -13,10 +13,37 @@
 struct Redistributor {
     let frame: MMIORegion
 
-    /// The redistributor of the CPU with `affinity`.
+    /// The redistributor of the CPU with `affinity`: a walk of every frame.
     init(serving affinity: MPIDRAffinity, in gic: GICDescription) throws(GICError) {
         let base = try RedistributorType.locate(affinity, in: gic, frame: MMIORegion.init(base:))
         frame = MMIORegion(base: base)
+    }
+
+    private init(base: UInt64) {
+        frame = MMIORegion(base: base)
+    }
+
+    /// Per CPU: its RD_base once found, 0 before. Sized on the boot CPU
+    /// before any other CPU starts; an entry is written by the CPU that
+    /// first looks it up (its own join, as a rule) with one aligned 64-bit
+    /// store of the one value the walk can give, so a racing reader sees
+    /// either 0 (and walks) or that value.
+    nonisolated(unsafe) private static var bases = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
+
+    static func setUp(count: Int) {
+        bases = UnsafeMutablePointer<UInt64>.allocate(capacity: count)
+        bases.initialize(repeating: 0, count: count)
+    }
+
+    /// The redistributor of logical CPU `cpu`, walked for once and then
+    /// remembered, so the hotplug path (sleep, the ITS's SYNC targets) does
+    /// not walk every frame again.
+    static func of(_ cpu: LogicalCPU, in machine: Machine) throws(GICError) -> Redistributor {
+        let known = bases[cpu.index]
+        if known != 0 { return Redistributor(base: known) }
+        let found = try Redistributor(serving: machine.affinity(of: cpu), in: machine.platform.gic)
+        bases[cpu.index] = found.frame.base
+        return found
     }
 
     /// Lets the redistributor forward interrupts to this CPU; who writes
