@@ -87,7 +87,7 @@ enum LPICheck {
         for event in 0 ..< events {
             let count = Int(ITS.handled.load(event))
             let collection = Int(ITS.collectionOf.load(event))
-            let on = Int(ITS.handledOn.load(event)) - 1
+            let on = Int(ITS.handledOn.load(event))
             if count != expected || on != collection || !online.contains(LogicalCPU(collection)) {
                 failures += 1
                 if failures <= 8 {

@@ -59,7 +59,8 @@ enum ITS {
     static let movisIssued = EventCounter()
     /// Per EventID: times its LPI was acknowledged.
     nonisolated(unsafe) static var handled = AtomicTable(count: 0)
-    /// Per EventID: 1 + the CPU that last acknowledged its LPI.
+    /// Per EventID: the CPU that last acknowledged its LPI (meaningful once
+    /// `handled` counts one).
     nonisolated(unsafe) static var handledOn = AtomicTable(count: 0)
     /// Per CPU: LPIs it acknowledged.
     nonisolated(unsafe) static var handledPerCPU = AtomicTable(count: 0)
@@ -400,7 +401,7 @@ enum ITS {
         let event = Int(id.rawValue) - LPITableSizing.firstLPI
         if event < handled.count {
             handled.increment(event)
-            handledOn.store(event, UInt32(cpu.index + 1))
+            handledOn.store(event, UInt32(cpu.index))
         }
         handledPerCPU.increment(cpu.index)
         CPUInterface.endOfInterrupt(id)
