@@ -65,23 +65,28 @@ def gic_addresses(directory):
     return cells[0] << 32 | cells[1], cells[4] << 32 | cells[5]
 
 
+def connect(path, what):
+    """A connection to QEMU's unix socket `path` once QEMU has opened it."""
+    started = time.monotonic()
+    while True:
+        connection = socket.socket(socket.AF_UNIX)
+        try:
+            connection.connect(path)
+            connection.settimeout(DEADLINE_SECONDS)
+            return connection
+        except OSError:
+            connection.close()
+            if time.monotonic() - started > DEADLINE_SECONDS:
+                raise CheckFailed("QEMU's %s did not open %s" % (what, path))
+            time.sleep(0.05)
+
+
 class GDBStub:
     """Just enough of the GDB remote protocol to stop QEMU, read and write
     physical memory and let it run again."""
 
     def __init__(self, path):
-        started = time.monotonic()
-        while True:
-            try:
-                self.socket = socket.socket(socket.AF_UNIX)
-                self.socket.connect(path)
-                break
-            except OSError:
-                self.socket.close()
-                if time.monotonic() - started > DEADLINE_SECONDS:
-                    raise CheckFailed("QEMU's gdb stub did not open %s" % path)
-                time.sleep(0.05)
-        self.socket.settimeout(DEADLINE_SECONDS)
+        self.socket = connect(path, "gdb stub")
         self.buffer = b""
         self.running = False
 
@@ -146,18 +151,7 @@ class Monitor:
     through the CPU's translation on QEMU 7.2, cannot reach them)."""
 
     def __init__(self, path):
-        started = time.monotonic()
-        while True:
-            try:
-                self.socket = socket.socket(socket.AF_UNIX)
-                self.socket.connect(path)
-                break
-            except OSError:
-                self.socket.close()
-                if time.monotonic() - started > DEADLINE_SECONDS:
-                    raise CheckFailed("QEMU's monitor did not open %s" % path)
-                time.sleep(0.05)
-        self.socket.settimeout(DEADLINE_SECONDS)
+        self.socket = connect(path, "monitor")
         self._until_prompt()
 
     def _until_prompt(self):
