@@ -26,6 +26,7 @@ from harness import ROOT, CheckFailed, expect, qemu_binary
 IMAGE = os.path.join(ROOT, "build", "hotplug-on", "guest-standalone.elf")
 HEADER = os.path.join(ROOT, "guest", "GuestRecord.h")
 PARAMETERS = 0x40170000  # guest/standalone-check.S: STANDALONE_PARAMETERS
+EL2_FAULTS = 0x800  # and PARAMETER_EL2_FAULTS
 CPUS = 2
 HOLD_CPU = 1
 SPIS_PER_CPU = 4
@@ -183,7 +184,10 @@ def wait_for(stub, what, condition):
         time.sleep(0.05)
 
 
-def the_guest_counts_ends_and_holds_interrupts_on_bare_qemu():
+def boot_and_check(el):
+    """Boots the stand-in and the guest at `el` (1: the guest on the physical
+    CPU interface; 2: under the EL2 stand-in, on the virtual one) and checks
+    the record and the distributor's active bits."""
     expect(os.path.exists(IMAGE), "%s is missing: make guest-standalone" % IMAGE)
     layout = record_layout()
     record = layout["GUEST_RECORD_ADDRESS"]
@@ -197,7 +201,7 @@ def the_guest_counts_ends_and_holds_interrupts_on_bare_qemu():
                            for index, value in enumerate(words))
         gdb_path = os.path.join(directory, "gdb")
         monitor_path = os.path.join(directory, "monitor")
-        environment = dict(os.environ, QEMU=qemu_binary(), IMAGE=IMAGE, SMP=str(CPUS), EL="1", IMAGE_ARGS="",
+        environment = dict(os.environ, QEMU=qemu_binary(), IMAGE=IMAGE, SMP=str(CPUS), EL=str(el), IMAGE_ARGS="",
                            QEMUFLAGS="-chardev socket,id=gdb0,path=%s,server=on,wait=off -gdb chardev:gdb0 "
                                      "-chardev socket,id=monitor0,path=%s,server=on,wait=off "
                                      "-mon chardev=monitor0,mode=readline %s"
@@ -251,9 +255,24 @@ def the_guest_counts_ends_and_holds_interrupts_on_bare_qemu():
             expect(not faults(), "a vCPU stopped on a fault (cpu, kind, ESR, ELR): %s" % faults())
             for cpu in range(CPUS):
                 expect(field(layout["GUEST_RECORD_UNCOUNTED_OFFSET"], cpu) == 0, "vCPU %d took an uncounted INTID" % cpu)
+                stand_in_fault = stub.word(PARAMETERS + EL2_FAULTS + 8 * cpu)
+                expect(stand_in_fault == 0, "the EL2 stand-in on CPU %d took an exception, ESR_EL2 0x%x"
+                       % (cpu, stand_in_fault & ~1))
         finally:
             qemu.kill()
             qemu.wait()
 
 
-CHECKS = [the_guest_counts_ends_and_holds_interrupts_on_bare_qemu]
+def the_guest_counts_ends_and_holds_interrupts_at_el1():
+    boot_and_check(1)
+
+
+def the_guest_takes_hardware_list_registers_under_an_el2_stand_in():
+    # Each SPI reaches the guest through a list register with HW 1; the
+    # held one stays physically active until the guest's EOI, which
+    # deactivates it (nothing at EL2 does).
+    boot_and_check(2)
+
+
+CHECKS = [the_guest_counts_ends_and_holds_interrupts_at_el1,
+          the_guest_takes_hardware_list_registers_under_an_el2_stand_in]
