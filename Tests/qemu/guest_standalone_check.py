@@ -1,18 +1,21 @@
-"""QEMU check of the guest kernel (guest/) on its own, without the
-hypervisor: guest/standalone-check.S stands in for it on bare QEMU at EL1,
-where the guest's ICC_* accesses reach the physical CPU interface. The
-stand-in enables the GIC, routes SPIs to each CPU, arms the record's hold,
-starts the other CPUs at the guest's entry and makes every SPI pending; this
-script reads the guest record (guest/GuestRecord.h) through QEMU's gdb stub
-and checks that each vCPU came up, acknowledged, counted and ended each of
-its SPIs exactly once, and that the held SPI stayed active (GICD_ISACTIVER)
-until hold_release, then was ended once.
+"""QEMU checks of the guest kernel (guest/) on its own, without the
+hypervisor. guest/standalone-check.S stands in for it on bare QEMU: it
+enables the GIC, routes SPIs to each CPU, arms the record's hold, starts the
+other CPUs and makes every SPI pending; then, at EL1, the guest runs on the
+physical CPU interface; at EL2 (virtualization=on), each CPU takes the SPIs
+at EL2 and hands them to the guest in hardware list registers. This script
+reads the guest record (guest/GuestRecord.h) through QEMU's gdb stub and
+checks that each vCPU came up, acknowledged, counted and ended each of its
+SPIs exactly once, and that the held SPI stayed active (GICD_ISACTIVER, read
+through QEMU's monitor) until hold_release, then was ended once. At EL2 it
+also reads QEMU's trace of the virtual interface (vgic_trace).
 
     python3 Tests/qemu/run_checks.py guest_standalone_check
 
 Needs build/hotplug-on/guest-standalone.elf (`make guest-standalone`). The
 GIC's addresses come from the device tree QEMU writes for the same machine;
-the SPIs lie below 256 (QEMU 7.2's virt has SPIs 32-255).
+the SPIs lie below 256 (QEMU 7.2's virt has SPIs 32-255), four per CPU at
+most (the EL2 stand-in uses list registers 0-3).
 """
 import os
 import re
@@ -40,17 +43,20 @@ def record_layout():
     parenthesised sum of them) as value."""
     values = {}
     for name, value in re.findall(r"^#define (GUEST_\w+)[ \t]+(\S.*?)[ \t]*(?:/\*.*)?$", open(HEADER).read(), re.M):
+        if not re.fullmatch(r"[\w\s+*()]+", value):
+            continue
         try:
-            values[name] = eval(value, {}, dict(values))
+            values[name] = eval(value, {"__builtins__": {}}, dict(values))
         except (NameError, SyntaxError):
             pass
     return values
 
 
-def gic_addresses(directory):
-    """GICD and the first redistributor region, from QEMU's device tree."""
+def gic_addresses(directory, el):
+    """GICD and the first redistributor region, from QEMU's device tree for
+    the machine booted at `el`."""
     path = os.path.join(directory, "standalone.dtb")
-    environment = dict(os.environ, QEMU=qemu_binary(), IMAGE=IMAGE, SMP=str(CPUS), EL="1", DUMPDTB=path,
+    environment = dict(os.environ, QEMU=qemu_binary(), IMAGE=IMAGE, SMP=str(CPUS), EL=str(el), DUMPDTB=path,
                        IMAGE_ARGS="", QEMUFLAGS="")
     dump = subprocess.run([os.path.join(ROOT, "scripts", "qemu.sh")], cwd=ROOT, env=environment,
                           capture_output=True, text=True, timeout=60)
@@ -194,7 +200,7 @@ def boot_and_check(el):
     record = layout["GUEST_RECORD_ADDRESS"]
     counted = layout["GUEST_COUNTED_INTIDS"]
     with tempfile.TemporaryDirectory() as directory:
-        distributor, redistributors = gic_addresses(directory)
+        distributor, redistributors = gic_addresses(directory, el)
         spis = [(FIRST_SPI + cpu * SPIS_PER_CPU + n, cpu) for cpu in range(CPUS) for n in range(SPIS_PER_CPU)]
         hold = spis[HOLD_CPU * SPIS_PER_CPU][0]
         words = [distributor, redistributors, CPUS, hold, len(spis)] + [intid | cpu << 32 for intid, cpu in spis]

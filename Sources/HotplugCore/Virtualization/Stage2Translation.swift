@@ -7,8 +7,8 @@
 // `Stage2TranslationTables`.
 
 /// The memory type a stage-2 descriptor gives its output: `MemAttr`, bits
-/// 5:2, as interpreted with `HCR_EL2.FWB` 0 (Arm ARM D8.6.5, "Stage 2
-/// memory type and Cacheability attributes when FEAT_S2FWB is disabled"):
+/// 5:2, as interpreted with `HCR_EL2.FWB` 0 (Arm ARM, "Stage 2 memory
+/// type and Cacheability attributes when FEAT_S2FWB is disabled"):
 /// the stricter of this and the guest's own stage-1 attribute applies.
 public enum Stage2MemoryType: UInt64, Sendable, CaseIterable {
     /// Device-nGnRE (MemAttr 0b0001): for device frames passed through.
@@ -18,8 +18,8 @@ public enum Stage2MemoryType: UInt64, Sendable, CaseIterable {
     case normalWriteBack = 0b1111
 }
 
-/// The guest's data access permission, `S2AP`, bits 7:6 (Arm ARM D8.4.2,
-/// "Stage 2 data access permissions").
+/// The guest's data access permission, `S2AP`, bits 7:6 (Arm ARM, "Stage 2
+/// data access permissions").
 public enum Stage2Access: UInt64, Sendable, CaseIterable {
     case none = 0b00
     case readOnly = 0b01
@@ -112,7 +112,7 @@ public struct Stage2Descriptor: Hashable, Sendable {
 /// (`VTCR_EL2.SL0`), with the number of concatenated tables at that level.
 ///
 /// Stage 2 may start a level lower than stage 1 would by concatenating up to
-/// 16 tables at the first level (Arm ARM D8.2.6, "Concatenated translation
+/// 16 tables at the first level (Arm ARM, "Concatenated translation
 /// tables for the initial stage 2 lookup"). The walk start must be
 /// consistent with T0SZ (Arm ARM `AArch64.S2InconsistentSL`): the IPA bits
 /// the first level resolves, size - (12 + 9 × (3 - level)), lie in 1...13,

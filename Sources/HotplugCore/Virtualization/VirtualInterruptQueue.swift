@@ -43,15 +43,22 @@ public struct RetiredInterrupts: Sendable {
 /// list registers it filled. Fixed capacity, no allocation: used on the
 /// interrupt path, under the vCPU's lock (the caller's).
 ///
-/// The hypervisor's sequence on every exit of the vCPU, and before every
-/// entry, on the pCPU running it, with its interface saved in `context`
-/// (or read back into it):
+/// The hypervisor's sequence on every exit of the vCPU, on the pCPU running
+/// it, with its list registers read back into `context`:
 ///   1. `retire(from:)`: list registers the guest has deactivated are free
-///      again; each retired interrupt's `GuestInterrupt` hears `.invalid`;
-///   2. `add(_:context:)` for each interrupt taken for this vCPU since;
+///      again;
+///   2. each of the vCPU's `GuestInterrupt`s hears its state
+///      (`state(of:in:)`, through `taken`/`vcpuExited`), and the list
+///      register value it hands over is `add`ed;
 ///   3. `inject(into:)`: waiting interrupts go into free list registers,
 ///      the highest priority (lowest value) first, in arrival order among
-///      equals; the rest wait for the next pass.
+///      equals; the rest wait for the next pass; then the registers are
+///      written back and the vCPU re-entered.
+/// Entering a vCPU is steps 2 (`vcpuEntered`) and 3 on its saved context
+/// before `VirtualCPUInterfaceContext.restore`; leaving it is
+/// `VirtualCPUInterfaceContext.save`, then 1 and `vcpuLeft`. The queue is
+/// per vCPU and moves with it, so what waits here follows the vCPU to its
+/// next pCPU as its saved list registers do.
 /// Retiring first is what lets a physical interrupt the guest deactivated
 /// unseen, and that fired again, be taken again without being refused as
 /// a duplicate of its own stale list register.
