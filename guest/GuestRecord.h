@@ -83,7 +83,8 @@
 /*
  * The guest record at GUEST_RECORD_ADDRESS. Each per-vCPU field is written
  * only by that vCPU; the hypervisor writes only hold_intid and hold_release
- * (and zeroes the whole record before the first entry). The guest stores
+ * (and zeroes the whole record before the first entry), and reads the rest
+ * with the accessors below. The guest stores
  * with release semantics after the data they publish (a count before
  * last_intid, a vCPU's set-up before its boot marker), so a hypervisor
  * reading with acquire semantics sees them in that order.
@@ -132,6 +133,49 @@ _Static_assert(sizeof(struct guest_record) == GUEST_RECORD_SIZE, "guest record l
 _Static_assert(GUEST_RECORD_ADDRESS + GUEST_RECORD_SIZE <= GUEST_STACKS_BASE, "the record overlaps the stacks");
 _Static_assert(GUEST_STACKS_BASE + GUEST_MAX_VCPUS * GUEST_STACK_SIZE <= GUEST_RAM_BASE + GUEST_RAM_SIZE,
                "the stacks lie beyond guest RAM");
+
+/*
+ * The hypervisor's side, through its own mapping of the record (Normal
+ * write-back, like the guest's, so no cache maintenance is needed between
+ * them). Loads acquire, stores release: the other side's ordering above.
+ */
+static inline uint32_t guest_record_count(const struct guest_record *record, unsigned vcpu, unsigned intid)
+{
+    return __atomic_load_n(&record->counts[vcpu][intid], __ATOMIC_ACQUIRE);
+}
+
+static inline int guest_record_is_up(const struct guest_record *record, unsigned vcpu)
+{
+    return __atomic_load_n(&record->boot_marker[vcpu], __ATOMIC_ACQUIRE) == GUEST_BOOT_MARKER;
+}
+
+static inline uint32_t guest_record_last_intid(const struct guest_record *record, unsigned vcpu)
+{
+    return __atomic_load_n(&record->last_intid[vcpu], __ATOMIC_ACQUIRE);
+}
+
+static inline int guest_record_is_holding(const struct guest_record *record, unsigned vcpu)
+{
+    return __atomic_load_n(&record->holding[vcpu], __ATOMIC_ACQUIRE) != 0;
+}
+
+static inline uint32_t guest_record_fault_kind(const struct guest_record *record, unsigned vcpu)
+{
+    return __atomic_load_n(&record->fault_kind[vcpu], __ATOMIC_ACQUIRE);
+}
+
+/* Arms (or, with GUEST_HOLD_NONE, disarms) the hold for the next time a
+ * vCPU acknowledges `intid`. */
+static inline void guest_record_set_hold(struct guest_record *record, uint32_t intid)
+{
+    __atomic_store_n(&record->hold_intid, intid, __ATOMIC_RELEASE);
+}
+
+/* Lets the vCPU holding the hold interrupt end it. */
+static inline void guest_record_release_hold(struct guest_record *record)
+{
+    __atomic_store_n(&record->hold_release, 1, __ATOMIC_RELEASE);
+}
 #endif
 
 #endif
