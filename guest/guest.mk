@@ -6,7 +6,8 @@
 #   make guest               the guest, its flat image and that object
 #   make guest-standalone    the guest behind a stand-in for a hypervisor
 #                            (guest/standalone-check.S) that boots it on bare
-#                            QEMU at EL1: Tests/qemu/guest_standalone_check.py
+#                            QEMU, at EL1 or under EL2 through list registers,
+#                            for Tests/qemu/guest_standalone_check.py
 
 GUEST_SOURCES := $(sort $(wildcard guest/Sources/Guest/*.swift))
 GUEST_HEADERS := guest/GuestRecord.h guest/Sources/GuestArch.h
