@@ -280,6 +280,8 @@ def boot_and_check(el):
                            % (intid, count(reader, intid), reader, wanted))
                 expect(active(intid) == 0, "SPI %d still active after the guest ended it" % intid)
             expect(not faults(), "a vCPU stopped on a fault (cpu, kind, ESR, ELR): %s" % faults())
+            counts = {(intid, reader): count(reader, intid) for intid, _ in spis for reader in range(CPUS)
+                      if count(reader, intid)}
             if el == 2:
                 expect(stub.word(PARAMETERS + LATER_SENT) == 1, "the stand-in never had the maintenance interrupt")
             for cpu in range(CPUS):
@@ -308,6 +310,10 @@ def boot_and_check(el):
             expect(sorted((off.intid, off.cpu) for off in offs) == sorted(spis),
                    "QEMU's trace shows the hand-offs %s, expected one for each of %s"
                    % ([(off.intid, off.cpu) for off in offs], spis))
+            # The guest's own counts, read before QEMU stopped, agree.
+            names = vgic_trace.logical_cpus(range(CPUS))  # CPU n: MPIDR Aff0 n, one cluster
+            traced = {(intid, names[cpu]): count for (intid, cpu), count in vgic_trace.delivered(offs).items()}
+            expect(traced == counts, "QEMU's trace delivered %s, the guest counted %s" % (traced, counts))
 
 
 def the_guest_counts_ends_and_holds_interrupts_at_el1():
@@ -321,5 +327,12 @@ def the_guest_takes_hardware_list_registers_under_an_el2_stand_in():
     boot_and_check(2)
 
 
+def the_trace_reader_reads_captured_and_edited_traces():
+    # vgic_trace's self-test: lines captured from QEMU 7.2 and edits that
+    # each break one rule (no QEMU runs).
+    vgic_trace.self_test()
+
+
 CHECKS = [the_guest_counts_ends_and_holds_interrupts_at_el1,
-          the_guest_takes_hardware_list_registers_under_an_el2_stand_in]
+          the_guest_takes_hardware_list_registers_under_an_el2_stand_in,
+          the_trace_reader_reads_captured_and_edited_traces]
