@@ -51,6 +51,12 @@ BUILD := build/hotplug-off
 else
 BUILD := build/hotplug-on
 endif
+# EL=2 is a different image: the hypervisor, which stays at EL2 (Swift
+# -D HYPERVISOR, C and assembly -DKERNEL_AT_EL2: Sources/Kernel/Arch/AArch64.h
+# and boot/*.S then name the EL2 registers).
+ifeq ($(EL),2)
+BUILD := $(BUILD)-el2
+endif
 ifeq ($(FAULTS),1)
 BUILD := $(BUILD)-faults
 endif
@@ -79,6 +85,10 @@ endif
 
 C_FLAGS := --target=aarch64-none-elf -mcpu=cortex-a57 -ffreestanding -fno-builtin -I Sources/Kernel/Arch \
 	-fno-pic -O2 -Wall -Wextra -ffunction-sections
+ifeq ($(EL),2)
+SWIFT_FLAGS += -D HYPERVISOR -Xcc -DKERNEL_AT_EL2
+C_FLAGS += -DKERNEL_AT_EL2
+endif
 
 # DTB=0 boots the same code linked 512 KiB into RAM instead of 2 MiB: QEMU
 # then has no room for its device tree below the image and writes none, so
@@ -187,6 +197,8 @@ test: deps
 	$(MAKE) $(IMAGE) $(BUILD)/image-low.elf
 	$(MAKE) HOTPLUG=0 all
 	$(MAKE) FAULTS=1 all
+	$(MAKE) EL=2 all
+	$(MAKE) EL=2 FAULTS=1 all
 	@$(if $(findstring qemu10,$(TEST_QEMUS)),qemu10=$$(scripts/fetch-qemu.sh) || \
 		{ echo "make test: scripts/fetch-qemu.sh could not bring QEMU 10.0 into build/qemu-10" >&2; exit 1; };) \
 	MAKE_TEST_STARTED=$$(cat build/test-started) python3 Tests/qemu/run_checks.py $(TEST_QEMUS)

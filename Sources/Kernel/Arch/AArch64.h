@@ -4,8 +4,12 @@
  * PSCI, HLT #0xF000 for semihosting). Imported into the kernel module as its
  * bridging header; each function is a single instruction or two.
  *
- * The image runs at EL1 on every CPU (boot/start.S leaves EL2 when entered
- * there), so only EL1 and EL0-accessible registers appear here.
+ * One compile-time switch picks the exception level the kernel runs at:
+ * without KERNEL_AT_EL2 (make EL=1) it runs at EL1 (boot/start.S leaves EL2
+ * when entered there); with it (make EL=2, the hypervisor image) it stays
+ * at EL2. The accessors below keep their names either way and read or
+ * write the register of the kernel's own level (ARCH_KERNEL_REGISTER): the
+ * Swift kernel calls arch_read_esr() and gets ESR_EL1 or ESR_EL2.
  */
 #ifndef KERNEL_AARCH64_H
 #define KERNEL_AARCH64_H
@@ -29,6 +33,32 @@
         __asm__ volatile("msr " #reg ", %0" :: "r"(value) : "memory");      \
     }
 
+/* The kernel's own level's copy of a banked register: NAME_el1 or NAME_el2. */
+#ifdef KERNEL_AT_EL2
+#define ARCH_KERNEL_REGISTER(name) name##_el2
+#define ARCH_KERNEL_LEVEL 2
+#else
+#define ARCH_KERNEL_REGISTER(name) name##_el1
+#define ARCH_KERNEL_LEVEL 1
+#endif
+#define ARCH_STRINGIFY(x) ARCH_STRINGIFY_(x)
+#define ARCH_STRINGIFY_(x) #x
+#define ARCH_READ_KERNEL_REGISTER(name, reg)                                \
+    static inline uint64_t arch_read_##name(void)                           \
+    {                                                                       \
+        uint64_t value;                                                     \
+        __asm__ volatile("mrs %0, " ARCH_STRINGIFY(ARCH_KERNEL_REGISTER(reg)) : "=r"(value) :: "memory"); \
+        return value;                                                       \
+    }
+#define ARCH_WRITE_KERNEL_REGISTER(name, reg)                               \
+    static inline void arch_write_##name(uint64_t value)                    \
+    {                                                                       \
+        __asm__ volatile("msr " ARCH_STRINGIFY(ARCH_KERNEL_REGISTER(reg)) ", %0" :: "r"(value) : "memory"); \
+    }
+
+/* The exception level the kernel runs at: 1, or 2 in the hypervisor image. */
+static inline uint64_t arch_kernel_level(void) { return ARCH_KERNEL_LEVEL; }
+
 ARCH_READ_REGISTER(mpidr, mpidr_el1)
 /* Cache Type Register: DminLine (bits 19:16), log2 of the smallest data-cache
  * line in words, for cleaning by virtual address. */
@@ -36,11 +66,11 @@ ARCH_READ_REGISTER(cache_type, ctr_el0)
 ARCH_READ_REGISTER(current_el, CurrentEL)
 ARCH_READ_REGISTER(daif, daif)
 ARCH_WRITE_REGISTER(daif, daif)
-ARCH_READ_REGISTER(tpidr, tpidr_el1)
-ARCH_WRITE_REGISTER(tpidr, tpidr_el1)
-ARCH_READ_REGISTER(esr, esr_el1)
-ARCH_READ_REGISTER(far, far_el1)
-ARCH_READ_REGISTER(sctlr, sctlr_el1)
+ARCH_READ_KERNEL_REGISTER(tpidr, tpidr)
+ARCH_WRITE_KERNEL_REGISTER(tpidr, tpidr)
+ARCH_READ_KERNEL_REGISTER(esr, esr)
+ARCH_READ_KERNEL_REGISTER(far, far)
+ARCH_READ_KERNEL_REGISTER(sctlr, sctlr)
 ARCH_READ_REGISTER(counter, cntvct_el0)
 ARCH_READ_REGISTER(counter_frequency, cntfrq_el0)
 ARCH_READ_REGISTER(id_aa64mmfr0, id_aa64mmfr0_el1)
@@ -58,16 +88,25 @@ ARCH_READ_REGISTER(icc_igrpen1, icc_igrpen1_el1)
 ARCH_WRITE_REGISTER(icc_igrpen1, icc_igrpen1_el1)
 ARCH_READ_REGISTER(icc_iar1, icc_iar1_el1)
 ARCH_WRITE_REGISTER(icc_eoir1, icc_eoir1_el1)
+/* Deactivation on its own, for EOImode 1 (IHI 0069 §12.2.x ICC_DIR_EL1). */
+ARCH_WRITE_REGISTER(icc_dir, icc_dir_el1)
 ARCH_WRITE_REGISTER(icc_sgi1r, icc_sgi1r_el1)
+/* The event stream's control: CNTKCTL_EL1 at EL1, CNTHCTL_EL2 at EL2 (with
+ * HCR_EL2.E2H clear, EVNTEN, EVNTDIR and EVNTI sit at the same bits). */
+#ifdef KERNEL_AT_EL2
+ARCH_WRITE_REGISTER(counter_control, cnthctl_el2)
+ARCH_READ_REGISTER(counter_control, cnthctl_el2)
+#else
 ARCH_WRITE_REGISTER(counter_control, cntkctl_el1)
 ARCH_READ_REGISTER(counter_control, cntkctl_el1)
+#endif
 /* Per-CPU scratch register kept for the PSCI call marker (PSCIFirmware). */
 ARCH_READ_REGISTER(firmware_call_marker, tpidrro_el0)
 ARCH_WRITE_REGISTER(firmware_call_marker, tpidrro_el0)
 
 /* Translation regime (Arm ARM D8): MAIR, TCR and SCTLR are the boot stub's
  * (AssemblyLayout.h); the kernel only moves TTBR0 to the final map. */
-ARCH_WRITE_REGISTER(ttbr0, ttbr0_el1)
+ARCH_WRITE_KERNEL_REGISTER(ttbr0, ttbr0)
 
 /* Clean one data-cache line to the point of coherency: for data a CPU reads
  * with its MMU (and so its caches) still off. */
@@ -76,12 +115,16 @@ static inline void arch_clean_data_cache_line(const void *address)
     __asm__ volatile("dc cvac, %0" :: "r"(address) : "memory");
 }
 
-/* This CPU's stage-1 EL1 TLB entries (TLBI VMALLE1, not broadcast: every
- * CPU switches maps for itself), then DSB and ISB so the next access uses
- * the new translation. */
+/* This CPU's stage-1 TLB entries of the kernel's regime (TLBI VMALLE1 at
+ * EL1, TLBI ALLE2 at EL2; not broadcast: every CPU switches maps for
+ * itself), then DSB and ISB so the next access uses the new translation. */
 static inline void arch_invalidate_tlb_all(void)
 {
+#ifdef KERNEL_AT_EL2
+    __asm__ volatile("dsb ishst\n tlbi alle2\n dsb nsh\n isb" ::: "memory");
+#else
     __asm__ volatile("dsb ishst\n tlbi vmalle1\n dsb nsh\n isb" ::: "memory");
+#endif
 }
 
 static inline void arch_mask_interrupts(void) { __asm__ volatile("msr daifset, #3" ::: "memory"); }

@@ -48,6 +48,31 @@
 #define MMU_LEVEL1_ENTRIES          512
 
 /*
+ * The hypervisor image (KERNEL_AT_EL2) runs under the EL2 translation
+ * regime instead (Arm ARM D8, non-VHE: HCR_EL2.E2H clear), with the same
+ * MAIR value in MAIR_EL2 and the same tables, but:
+ *
+ * TCR_EL2 has one VA range and other field positions: T0SZ 25, IRGN0 =
+ * ORGN0 = 0b01, SH0 = 0b11, TG0 4 KiB, as for EL1; the physical address
+ * size in PS (bits 18:16, from ID_AA64MMFR0_EL1.PARange); bits 31 and 23
+ * RES1.
+ */
+#define MMU_TCR_EL2_WITHOUT_PS      0x80803519
+#define MMU_TCR_EL2_PS_SHIFT        16
+/*
+ * SCTLR_EL2: its RES1 bits (4, 5, 11, 16, 18, 22, 23, 28, 29: 0x30C50830)
+ * plus M, C and I; A off, as at EL1.
+ */
+#define MMU_SCTLR_EL2               0x30C51835
+/*
+ * In a translation regime with one privilege level (EL2 without E2H) the
+ * descriptors' AP[1] (bit 6) is RES1: every block of the hypervisor's map,
+ * early and final, carries it (as KVM's EL2 map does, AP[2:1] = 0b01 for
+ * read/write).
+ */
+#define MMU_EL2_BLOCK_AP1           0x40
+
+/*
  * What the boot stub found on its way to EL1 that the kernel must report
  * (it cannot print yet): passed to kernel_main as its second argument.
  */
