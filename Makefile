@@ -36,6 +36,8 @@ APPEND    ?=
 SCENARIO  ?=
 SCRIPT    ?=
 QEMU      ?= qemu-system-aarch64
+DOMAINS   ?= 2
+VCPUS     ?= 2
 SEED      ?= 1
 EVENTS    ?= 20000
 MEMORY    ?= 256M
@@ -64,6 +66,10 @@ IMAGE := $(BUILD)/image.elf
 
 CORE_SOURCES   := $(shell find Sources/HotplugCore -name '*.swift' | sort)
 KERNEL_SOURCES := $(shell find Sources/Kernel -name '*.swift' | sort)
+# Sources/Kernel/Hypervisor is the EL=2 image's only.
+ifneq ($(EL),2)
+KERNEL_SOURCES := $(filter-out Sources/Kernel/Hypervisor/%,$(KERNEL_SOURCES))
+endif
 BRIDGING_HEADER := Sources/Kernel/Arch/AArch64.h
 
 # RawLayout, StaticExclusiveOnly and BuiltinModule: the inline storage of a
@@ -111,7 +117,8 @@ endif
 endif
 SCRIPT_ARG = $(if $(SCRIPT),script=$(abspath $(SCRIPT)) )
 TIMEOUT_ARG = $(if $(TIMEOUT_SCALE),timeout-scale=$(TIMEOUT_SCALE) )
-IMAGE_ARGS = policy=$(POLICY) $(TIMEOUT_ARG)$(CONSOLE_WORD)$(SCRIPT_ARG)$(APPEND)$(if $(SCENARIO), -- $(SCENARIO))
+GUEST_ARGS = $(if $(filter 2,$(EL)),domains=$(DOMAINS) vcpus=$(VCPUS) )
+IMAGE_ARGS = policy=$(POLICY) $(GUEST_ARGS)$(TIMEOUT_ARG)$(CONSOLE_WORD)$(SCRIPT_ARG)$(APPEND)$(if $(SCENARIO), -- $(SCENARIO))
 # The one way every target boots: scripts/qemu.sh with this environment.
 RUN = QEMU="$(QEMU)" IMAGE=$(BOOT_IMAGE) SMP=$(SMP) EL=$(EL) MEMORY=$(MEMORY) \
 	IMAGE_ARGS="$(IMAGE_ARGS)" QEMUFLAGS="$(GDB_STUB) $(QEMUFLAGS)" scripts/qemu.sh
@@ -139,6 +146,9 @@ $(BUILD)/%.o: boot/%.c Makefile
 	$(CLANG) $(C_FLAGS) -c $< -o $@
 
 OBJECTS := $(BUILD)/start.o $(BUILD)/vectors.o $(BUILD)/runtime.o $(BUILD)/kernel.o
+ifeq ($(EL),2)
+OBJECTS += $(BUILD)/guest-entry.o $(BUILD)/stand-in-guest.o
+endif
 LINK := $(LLD) -T linker/image.ld --gc-sections --orphan-handling=error -nostdlib
 
 $(IMAGE): $(OBJECTS) linker/image.ld

@@ -140,6 +140,16 @@ exception_vectors:
 
     .section .text
 vector_common:
+#ifdef KERNEL_AT_EL2
+    /* From a guest (lower EL, AArch64: kinds 8-11): its exit, not a fault
+     * of ours (guest-entry.S). A guest is AArch64 only (HCR_EL2.RW), so
+     * kinds 12-15 cannot come and would be reported as faults. */
+    cmp     x0, #8
+    b.lo    3f
+    cmp     x0, #11
+    b.ls    guest_exit
+3:
+#endif
     save_frame
     mov     x1, sp                      /* x1 = struct exception_frame */
     cmp     x0, #5                      /* IRQ, current EL, SPx */

@@ -159,6 +159,148 @@ static inline void arch_yield(void) { __asm__ volatile("yield" ::: "memory"); }
 ARCH_FIRMWARE_CALL(arch_hvc_call, "hvc #0")
 ARCH_FIRMWARE_CALL(arch_smc_call, "smc #0")
 
+#ifdef KERNEL_AT_EL2
+/*
+ * The hypervisor's side of a guest (Arm ARM D1, D8; IHI 0069 §12.4).
+ */
+
+/* A vCPU's EL1 (and EL0) system registers: what a guest kernel owns and a
+ * world switch must save when the vCPU leaves a PE and load when it runs. */
+struct guest_system_registers {
+    uint64_t sctlr, ttbr0, ttbr1, tcr, mair, amair, vbar;
+    uint64_t elr, spsr, sp_el1, sp_el0, tpidr_el0, tpidr_el1, tpidrro_el0;
+    uint64_t esr, far, afsr0, afsr1, par, contextidr, cpacr, csselr;
+    uint64_t cntkctl, cntv_ctl, cntv_cval;
+};
+
+#define ARCH_GUEST_REGISTERS(apply)                                         \
+    apply(sctlr, sctlr_el1) apply(ttbr0, ttbr0_el1) apply(ttbr1, ttbr1_el1) \
+    apply(tcr, tcr_el1) apply(mair, mair_el1) apply(amair, amair_el1)       \
+    apply(vbar, vbar_el1) apply(elr, elr_el1) apply(spsr, spsr_el1)         \
+    apply(sp_el1, sp_el1) apply(sp_el0, sp_el0) apply(tpidr_el0, tpidr_el0) \
+    apply(tpidr_el1, tpidr_el1) apply(tpidrro_el0, tpidrro_el0)             \
+    apply(esr, esr_el1) apply(far, far_el1) apply(afsr0, afsr0_el1)         \
+    apply(afsr1, afsr1_el1) apply(par, par_el1)                             \
+    apply(contextidr, contextidr_el1) apply(cpacr, cpacr_el1)               \
+    apply(csselr, csselr_el1) apply(cntkctl, cntkctl_el1)                   \
+    apply(cntv_cval, cntv_cval_el0)
+#define ARCH_SAVE_ONE(field, reg) __asm__ volatile("mrs %0, " #reg : "=r"(state->field) :: "memory");
+#define ARCH_LOAD_ONE(field, reg) __asm__ volatile("msr " #reg ", %0" :: "r"(state->field) : "memory");
+
+/* Saves the EL1 state of the vCPU that just left this PE. Its virtual timer
+ * is then stopped (CNTV_CTL_EL0 = 0, as Xen and KVM do), so that it cannot
+ * fire at EL2 while the vCPU is away; CNTV_CTL is saved first. TPIDRRO_EL0
+ * goes back to the hypervisor's value: 0, no firmware call under way
+ * (PSCIFirmware's marker). */
+static inline void arch_save_guest_system_registers(struct guest_system_registers *state)
+{
+    __asm__ volatile("mrs %0, cntv_ctl_el0" : "=r"(state->cntv_ctl) :: "memory");
+    __asm__ volatile("msr cntv_ctl_el0, xzr\n isb" ::: "memory");
+    ARCH_GUEST_REGISTERS(ARCH_SAVE_ONE)
+    __asm__ volatile("msr tpidrro_el0, xzr" ::: "memory");
+}
+
+/* Loads a vCPU's EL1 state onto this PE before it runs; the timer's control
+ * last, once its compare value is in place. An ISB is owed before the ERET
+ * (the ERET itself is a context synchronisation event). */
+static inline void arch_load_guest_system_registers(const struct guest_system_registers *state)
+{
+    ARCH_GUEST_REGISTERS(ARCH_LOAD_ONE)
+    __asm__ volatile("msr cntv_ctl_el0, %0" :: "r"(state->cntv_ctl) : "memory");
+}
+
+/* Runs the vCPU in `frame` until it exits; returns GUEST_EXIT_* (boot/guest-entry.S). */
+extern uint64_t arch_enter_guest(struct guest_frame *frame);
+
+ARCH_READ_REGISTER(hcr, hcr_el2)
+ARCH_WRITE_REGISTER(hcr, hcr_el2)
+ARCH_WRITE_REGISTER(vttbr, vttbr_el2)
+ARCH_WRITE_REGISTER(vtcr, vtcr_el2)
+ARCH_WRITE_REGISTER(vmpidr, vmpidr_el2)
+ARCH_READ_REGISTER(vmpidr, vmpidr_el2)
+/* The EL2 physical timer (CNTHP_*): the scheduler's time slice. */
+ARCH_WRITE_REGISTER(cnthp_ctl, cnthp_ctl_el2)
+ARCH_READ_REGISTER(cnthp_ctl, cnthp_ctl_el2)
+ARCH_WRITE_REGISTER(cnthp_tval, cnthp_tval_el2)
+ARCH_READ_REGISTER(physical_counter, cntpct_el0)
+
+/* The virtual CPU interface's EL2 registers (IHI 0069 §12.5). */
+ARCH_READ_REGISTER(ich_vtr, ich_vtr_el2)
+ARCH_READ_REGISTER(ich_hcr, ich_hcr_el2)
+ARCH_WRITE_REGISTER(ich_hcr, ich_hcr_el2)
+ARCH_READ_REGISTER(ich_vmcr, ich_vmcr_el2)
+ARCH_WRITE_REGISTER(ich_vmcr, ich_vmcr_el2)
+ARCH_READ_REGISTER(ich_elrsr, ich_elrsr_el2)
+ARCH_READ_REGISTER(ich_eisr, ich_eisr_el2)
+ARCH_READ_REGISTER(ich_misr, ich_misr_el2)
+
+/* ICH_LR<n>_EL2 and ICH_AP1R<n>_EL2 by number: the register is encoded in
+ * the instruction, so one case per register. n must be implemented
+ * (ICH_VTR_EL2): an access to another is UNDEFINED. */
+#define ARCH_LR_CASE(n) case n: __asm__ volatile("mrs %0, ich_lr" #n "_el2" : "=r"(value) :: "memory"); break;
+#define ARCH_LR_WRITE_CASE(n) case n: __asm__ volatile("msr ich_lr" #n "_el2, %0" :: "r"(value) : "memory"); break;
+static inline uint64_t arch_read_ich_lr(uint64_t n)
+{
+    uint64_t value = 0;
+    switch (n) {
+    ARCH_LR_CASE(0) ARCH_LR_CASE(1) ARCH_LR_CASE(2) ARCH_LR_CASE(3)
+    ARCH_LR_CASE(4) ARCH_LR_CASE(5) ARCH_LR_CASE(6) ARCH_LR_CASE(7)
+    ARCH_LR_CASE(8) ARCH_LR_CASE(9) ARCH_LR_CASE(10) ARCH_LR_CASE(11)
+    ARCH_LR_CASE(12) ARCH_LR_CASE(13) ARCH_LR_CASE(14) ARCH_LR_CASE(15)
+    }
+    return value;
+}
+static inline void arch_write_ich_lr(uint64_t n, uint64_t value)
+{
+    switch (n) {
+    ARCH_LR_WRITE_CASE(0) ARCH_LR_WRITE_CASE(1) ARCH_LR_WRITE_CASE(2) ARCH_LR_WRITE_CASE(3)
+    ARCH_LR_WRITE_CASE(4) ARCH_LR_WRITE_CASE(5) ARCH_LR_WRITE_CASE(6) ARCH_LR_WRITE_CASE(7)
+    ARCH_LR_WRITE_CASE(8) ARCH_LR_WRITE_CASE(9) ARCH_LR_WRITE_CASE(10) ARCH_LR_WRITE_CASE(11)
+    ARCH_LR_WRITE_CASE(12) ARCH_LR_WRITE_CASE(13) ARCH_LR_WRITE_CASE(14) ARCH_LR_WRITE_CASE(15)
+    }
+}
+#define ARCH_AP1R_CASE(n) case n: __asm__ volatile("mrs %0, ich_ap1r" #n "_el2" : "=r"(value) :: "memory"); break;
+#define ARCH_AP1R_WRITE_CASE(n) case n: __asm__ volatile("msr ich_ap1r" #n "_el2, %0" :: "r"(value) : "memory"); break;
+static inline uint64_t arch_read_ich_ap1r(uint64_t n)
+{
+    uint64_t value = 0;
+    switch (n) { ARCH_AP1R_CASE(0) ARCH_AP1R_CASE(1) ARCH_AP1R_CASE(2) ARCH_AP1R_CASE(3) }
+    return value;
+}
+static inline void arch_write_ich_ap1r(uint64_t n, uint64_t value)
+{
+    switch (n) { ARCH_AP1R_WRITE_CASE(0) ARCH_AP1R_WRITE_CASE(1) ARCH_AP1R_WRITE_CASE(2) ARCH_AP1R_WRITE_CASE(3) }
+}
+
+/* The guest kernel's image (boot/ or guest/guest-image.S), as addresses. */
+extern char guest_image_start[], guest_image_end[];
+static inline uint64_t linker_guest_image_start(void) { return (uint64_t)(uintptr_t)guest_image_start; }
+static inline uint64_t linker_guest_image_end(void) { return (uint64_t)(uintptr_t)guest_image_end; }
+
+/* A 32-bit load-acquire (LDAR) from any address: what a guest publishes
+ * with a release store, read in order and never hoisted out of a loop. */
+static inline uint32_t arch_load_acquire32(uint64_t address)
+{
+    uint32_t value;
+    __asm__ volatile("ldar %w0, [%1]" : "=r"(value) : "r"(address) : "memory");
+    return value;
+}
+
+/* Every instruction cache of the inner shareable domain, to the point of
+ * unification (code written as data, e.g. a guest image), then DSB and ISB. */
+static inline void arch_invalidate_instruction_caches(void)
+{
+    __asm__ volatile("ic ialluis\n dsb ish\n isb" ::: "memory");
+}
+
+/* Stage-2 TLB entries of the current VMID on every PE of the inner
+ * shareable domain (after a VTTBR's tables change), then DSB and ISB. */
+static inline void arch_invalidate_guest_tlb(void)
+{
+    __asm__ volatile("dsb ishst\n tlbi vmalls12e1is\n dsb ish\n isb" ::: "memory");
+}
+#endif
+
 /* Semihosting (Arm IHI 0060): operation in w0, parameter block in x1. */
 static inline uint64_t arch_semihosting_call(uint64_t operation, const void *parameters)
 {

@@ -84,6 +84,9 @@ func kernelMain(_ entryLevel: UInt64, _ bootStatus: UInt64) -> UInt32 {
         _ = InterruptMigration.select(kind)
     }
     guard bringUpSystem() else { return 1 }
+    #if HYPERVISOR
+    guard startGuests(commandLine, console: machine.bootCPU) else { return 2 }
+    #endif
     // Armed only now, so that boot bring-up never meets them.
     guard FaultInjection.arm(commandLine) else { return 2 }
 
@@ -180,6 +183,51 @@ private func bringUpSystem() -> Bool {
     }
     return started == machine.cpuCount
 }
+
+#if HYPERVISOR
+/// The guests the command line asks for (`domains=N vcpus=M`, 2 and 2 by
+/// default), started once every pCPU is online; one `error:` line if they
+/// cannot be.
+private func startGuests(_ commandLine: BootArguments, console: LogicalCPU) -> Bool {
+    let domains = commandLine.value(of: "domains") == nil ? 2 : commandLine.number(of: "domains")
+    let vcpus = commandLine.value(of: "vcpus") == nil ? 2 : commandLine.number(of: "vcpus")
+    let result: Result<Void, Hypervisor.StartError>
+    if let domains, let vcpus {
+        result = Hypervisor.start(domains: domains, vcpusPerDomain: vcpus, console: console)
+    } else {
+        result = .failure(.counts)
+    }
+    switch result {
+    case .success:
+        Console.line { out in
+            out.write("hypervisor: ", domains!)
+            out.write(" domains of ", vcpus!)
+            out.write(" vcpus, ")
+            out.write("list registers ", VirtualInterfaceRegisters.implementation.listRegisterCount)
+            out.write(", slice timer INTID ", Int(Hypervisor.sliceTimer.rawValue))
+        }
+        return true
+    case .failure(.counts):
+        Console.line { out in
+            out.write("error: domains= and vcpus= take 1-", Hypervisor.maximumDomains)
+            out.write(" domains of 1-", GuestLayout.maximumVCPUs)
+            out.write(" vcpus (at most ", VCPUPlacement.capacity)
+            out.write(" vcpus in all)")
+        }
+    case .failure(.noTimer):
+        Console.line("error: the device tree names no EL2 physical timer interrupt (arm,armv8-timer)")
+    case .failure(.memory(.outOfMemory(let needed, let available))):
+        Console.line { out in
+            out.write("error: guest memory: ")
+            out.hex(needed)
+            out.write(" bytes needed above the image, ")
+            out.hex(available)
+            out.write(" available; give the machine more memory")
+        }
+    }
+    return false
+}
+#endif
 
 /// Static buffers the boot path fills before the heap is of any use.
 enum BootStorage {

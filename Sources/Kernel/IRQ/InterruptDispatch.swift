@@ -22,6 +22,9 @@ func kernelIRQEntry(_ frame: UnsafeMutableRawPointer) {
             ITS.handle(id, on: cpu)
             continue
         }
+        #if HYPERVISOR
+        if GuestInterrupts.take(id, on: cpu) { continue }
+        #endif
         InterruptCounters.recordHandled(id, on: cpu)
         if id.isShared {
             SharedInterrupts.handle(id, on: cpu)

@@ -1,0 +1,87 @@
+/// Guest-bound physical SPIs (Xen's model): each belongs to one vCPU and
+/// is routed (`GICD_IROUTER`) to that vCPU's pCPU. Taken at EL2, it gets a
+/// priority drop only — EOImode 1 leaves it active — and is presented to
+/// its vCPU in a list register with the hardware bit and its physical
+/// INTID, so the guest's own EOI deactivates the physical interrupt (IHI
+/// 0069 §6.x, "Hardware interrupt forwarding"). A vCPU that is not loaded
+/// on the pCPU that took it gets it queued, and takes it when it next runs.
+///
+/// Exactly once: from the EL2 acknowledge until the guest's deactivation
+/// the physical SPI is active, so the distributor holds any new edge
+/// pending and delivers nothing; meanwhile the one instance is either
+/// queued (`GuestBinding.queued`) or in one list register of its vCPU,
+/// which is saved and restored with the vCPU. Nothing is ever in both.
+///
+/// Moves: when the scheduler moves a vCPU its SPIs are routed to the new
+/// pCPU at once, in flight or not (`route`). An SPI's active state is the
+/// distributor's, not a CPU interface's (IHI 0069 §4.1: only SGIs and PPIs
+/// are banked per PE; an SPI is deactivated "by the Distributor" whichever
+/// PE's interface asks), so the guest's EOI on the new pCPU deactivates it
+/// as well as one on the old would, and a new edge meanwhile waits pending
+/// at the distributor for the new route. Unlike Xen's
+/// GIC_IRQ_GUEST_MIGRATING, which keeps the old route until the guest's EOI
+/// is seen, no guest-bound SPI is ever routed to a pCPU that is offline.
+enum GuestInterrupts {
+    /// The priority list registers present guest interrupts with.
+    static let priority: UInt8 = 0xA0
+
+    /// Binds `id` to `vcpu` and routes it to the vCPU's pCPU; the caller
+    /// configured and enabled it in the distributor.
+    static func bind(_ id: InterruptID, to vcpu: VCPUID) {
+        Scheduler.lock.withLock { state in
+            state.bindings[state.bindingCount] = GuestBinding(physical: id, vcpu: VCPUs.index(of: vcpu), queued: false, taken: 0)
+            state.bindingCount += 1
+            if let home = state.home(of: VCPUs.index(of: vcpu)) {
+                Machine.current.distributor.route(id, to: Machine.current.affinity(of: home))
+            }
+        }
+    }
+
+    /// The IRQ path's question for every INTID it acknowledges at EL2: is
+    /// it a guest's (or the scheduler's slice timer)? If so it is served
+    /// here — presented or queued, priority dropped — and true comes back.
+    static func take(_ id: InterruptID, on cpu: LogicalCPU) -> Bool {
+        if id == Hypervisor.sliceTimer {
+            arch_write_cnthp_ctl(0)
+            Scheduler.lock.withLock { $0.sliceOver[cpu.index] = true }
+            CPUInterface.endOfInterrupt(id)
+            return true
+        }
+        guard id.isShared else { return false }
+        var kick: LogicalCPU?
+        let bound: Bool = Scheduler.lock.withLock { state in
+            guard let binding = state.binding(of: id) else { return false }
+            state.bindings[binding].taken += 1
+            let vcpu = state.bindings[binding].vcpu
+            state.blocked[vcpu] = false
+            let registers = VCPUs.registers[vcpu].interface.listRegisterCount
+            if Int(state.loadedOn[vcpu]) == cpu.index,
+               let free = VirtualInterfaceRegisters.emptyListRegisters.first(below: registers) {
+                present(id, in: free)
+                return true
+            }
+            state.bindings[binding].queued = true
+            let holder = state.loadedOn[vcpu] >= 0 ? LogicalCPU(Int(state.loadedOn[vcpu])) : state.home(of: vcpu)
+            if let holder, holder != cpu { kick = holder }
+            return true
+        }
+        guard bound else { return false }
+        CPUInterface.dropPriority(id)
+        if let kick { Scheduler.wake(kick) }
+        return true
+    }
+
+    /// Writes list register `index` of the loaded vCPU: `id` pending,
+    /// hardware (pINTID = vINTID = `id`), group 1.
+    static func present(_ id: InterruptID, in index: Int) {
+        arch_write_ich_lr(UInt64(index), ListRegister(hardware: id, virtual: id, priority: priority).rawValue)
+    }
+
+    /// Routes every SPI of `vcpu` to `cpu` (its new pCPU).
+    static func route(vcpu: Int, to cpu: LogicalCPU, _ state: borrowing Scheduling) {
+        let affinity = Machine.current.affinity(of: cpu)
+        for index in 0 ..< state.bindingCount where state.bindings[index].vcpu == vcpu {
+            Machine.current.distributor.route(state.bindings[index].physical, to: affinity)
+        }
+    }
+}
