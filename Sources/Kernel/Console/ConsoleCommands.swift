@@ -94,6 +94,9 @@ enum ConsoleCommands {
     /// were handled.
     private static func fire(_ id: InterruptID, count: Int) -> Bool {
         guard InterruptAffinity.isImplemented(id) else { return refuse(.notImplemented(id)) }
+        #if HYPERVISOR
+        if let vcpu = GuestInterruptChecks.owner(of: id) { return fireGuest(id, count: count, vcpu: vcpu) }
+        #endif
         guard SharedInterrupts.handler(of: id) != .none else {
             Console.line { out in
                 out.write("error: INTID ", Int(id.rawValue))
@@ -127,6 +130,43 @@ enum ConsoleCommands {
         }
         return true
     }
+
+    #if HYPERVISOR
+    /// Fires guest-bound `id` `count` times, each once the previous was
+    /// deactivated, and reports what its guest counted on its own vCPU.
+    private static func fireGuest(_ id: InterruptID, count: Int, vcpu: VCPUID) -> Bool {
+        let before = GuestInterruptChecks.received(id)
+        let elsewhere = GuestInterruptChecks.receivedElsewhere(id)
+        var answered = 0
+        for _ in 0 ..< count {
+            guard GuestInterruptChecks.fireAndWait(id) else { break }
+            answered += 1
+        }
+        let received = GuestInterruptChecks.received(id) - before
+        let strays = GuestInterruptChecks.receivedElsewhere(id) - elsewhere
+        Console.line { out in
+            out.write("INTID ", Int(id.rawValue))
+            out.write(": fired ", answered == count ? count : answered + 1)
+            out.write(", received ", received)
+            out.write(" by its guest on vcpu ", vcpu.domain)
+            out.write(".", vcpu.vcpu)
+            out.write(" (cpu ", Scheduler.home(of: vcpu)?.index ?? -1)
+            out.write(")")
+        }
+        if received != count || strays != 0 {
+            Console.line { out in
+                out.write("error: fire ", Int(id.rawValue))
+                out.write(": ", count - received)
+                out.write(" not received by the guest, ", strays)
+                out.write(" received by another vcpu (timed out after ")
+                out.write("", Deadline.reported(1000, for: .otherCPUs))
+                out.write(" ms)")
+            }
+            return false
+        }
+        return true
+    }
+    #endif
 
     private static func selectPolicy(_ kind: RebalancePolicyKind) -> Bool {
         guard InterruptMigration.select(kind) else {

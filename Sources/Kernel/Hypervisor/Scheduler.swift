@@ -236,6 +236,27 @@ enum Scheduler {
         }
     }
 
+    /// Where `vcpu` is and what it does, for reports.
+    static func status(of vcpu: VCPUID) -> (home: LogicalCPU?, name: StaticString) {
+        lock.withLock { state in
+            let index = VCPUs.index(of: vcpu)
+            let name: StaticString
+            if state.halted[index] {
+                name = "halted"
+            } else if state.loadedOn[index] < 0 {
+                name = "saved"
+            } else {
+                name = state.blocked[index] ? "waiting" : "running"
+            }
+            return (state.placement.pCPU(of: vcpu), name)
+        }
+    }
+
+    /// The pCPU `vcpu` belongs to.
+    static func home(of vcpu: VCPUID) -> LogicalCPU? {
+        lock.withLock { $0.placement.pCPU(of: vcpu) }
+    }
+
     /// Sends `cpu` the kernel's wake SGI: its guest exits, or its idle loop
     /// wakes, and its scheduler looks again.
     static func wake(_ cpu: LogicalCPU) {

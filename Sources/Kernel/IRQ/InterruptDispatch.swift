@@ -22,10 +22,10 @@ func kernelIRQEntry(_ frame: UnsafeMutableRawPointer) {
             ITS.handle(id, on: cpu)
             continue
         }
+        InterruptCounters.recordHandled(id, on: cpu)
         #if HYPERVISOR
         if GuestInterrupts.take(id, on: cpu) { continue }
         #endif
-        InterruptCounters.recordHandled(id, on: cpu)
         if id.isShared {
             SharedInterrupts.handle(id, on: cpu)
         } else {
