@@ -294,6 +294,8 @@ final class ConsoleParserTests: XCTestCase {
             (.policy(.load), "policy load"),
             (.help, "help"),
             (.exit(status: 2), "exit 2"),
+            (.vcpus, "vcpus"),
+            (.vcpuMove(VCPUID(domain: 1, vcpu: 0), LogicalCPU(3)), "vcpu-move 1.0 3"),
         ]
         for (command, text) in commands {
             XCTAssertEqual(command.text, text)

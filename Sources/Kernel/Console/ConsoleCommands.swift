@@ -23,6 +23,19 @@ enum ConsoleCommands {
             return setAffinity(id, mask)
         case .fire(let id, let count):
             return fire(id, count: count)
+        case .vcpus:
+            #if HYPERVISOR
+            GuestInterruptChecks.printTable()
+            return true
+            #else
+            return noGuests()
+            #endif
+        case .vcpuMove(let vcpu, let cpu):
+            #if HYPERVISOR
+            return moveVCPU(vcpu, to: cpu)
+            #else
+            return noGuests()
+            #endif
         case .policy(let name):
             return selectPolicy(name)
         case .stress(let seed, let events):
@@ -130,6 +143,44 @@ enum ConsoleCommands {
         }
         return true
     }
+
+    #if HYPERVISOR
+    /// `vcpu-move`: refuses a vCPU that does not exist or a pCPU that is
+    /// not online, with one `error:` line each.
+    private static func moveVCPU(_ vcpu: VCPUID, to cpu: LogicalCPU) -> Bool {
+        guard vcpu.domain < VCPUs.domainCount, vcpu.vcpu < VCPUs.perDomain else {
+            Console.line { out in
+                out.write("error: vcpu ", vcpu.domain)
+                out.write(".", vcpu.vcpu)
+                out.write(" does not exist (", VCPUs.domainCount)
+                out.write(" domains of ", VCPUs.perDomain)
+                out.write(" vcpus)")
+            }
+            return false
+        }
+        let from = Scheduler.home(of: vcpu)
+        if case .failure(let refusal) = Scheduler.move(vcpu, to: cpu) {
+            Console.line { out in
+                out.write("error: vcpu-move: cpu ", cpu.index)
+                out.write(refusal == .offline ? " is offline" : " runs the console, which never idles to run a guest")
+            }
+            return false
+        }
+        Console.line { out in
+            out.write("vcpu ", vcpu.domain)
+            out.write(".", vcpu.vcpu)
+            out.write(" moved from cpu ", from?.index ?? -1)
+            out.write(" to cpu ", cpu.index)
+            out.write(", its interrupts routed there")
+        }
+        return true
+    }
+    #else
+    private static func noGuests() -> Bool {
+        Console.line("error: there are no guests in this image: vcpus exist in the hypervisor image only (EL=2)")
+        return false
+    }
+    #endif
 
     #if HYPERVISOR
     /// Fires guest-bound `id` `count` times, each once the previous was

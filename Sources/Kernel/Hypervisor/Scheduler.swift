@@ -281,11 +281,21 @@ enum Scheduler {
         wake(cpu)
     }
 
-    /// The console's `vcpu-move`: false if `cpu` is not online.
-    static func move(_ vcpu: VCPUID, to cpu: LogicalCPU) -> Bool {
-        guard CPUs.online.contains(cpu) else { return false }
-        lock.withLock { state in move(vcpu, to: cpu, &state) }
-        return true
+    /// Why `vcpu-move` cannot put a vCPU on a pCPU.
+    enum MoveRefusal: Error {
+        case offline
+        /// The console runs there and never idles: no guest would run.
+        case console
+    }
+
+    /// The console's `vcpu-move`.
+    static func move(_ vcpu: VCPUID, to cpu: LogicalCPU) -> Result<Void, MoveRefusal> {
+        guard CPUs.online.contains(cpu) else { return .failure(.offline) }
+        return lock.withLock { state in
+            guard state.available(online: CPUs.online).contains(cpu) else { return .failure(.console) }
+            move(vcpu, to: cpu, &state)
+            return .success(())
+        }
     }
 
     /// On pCPU `cpu` going offline, interrupts masked, after it left the

@@ -120,7 +120,7 @@ enum GuestInterruptChecks {
     /// The `vcpus` table: each vCPU's pCPU, whether it is loaded there, its
     /// guest-bound SPIs with the guest's counts and whether one is in flight.
     static func printTable() {
-        Console.line("  VCPU   CPU  state     up   interrupts (INTID:received, * in flight)")
+        Console.line("  VCPU   CPU  state    up   interrupts (INTID:received, * active)")
         for index in 0 ..< VCPUs.count {
             let vcpu = VCPUs.name(of: index)
             let status = Scheduler.status(of: vcpu)
@@ -132,9 +132,9 @@ enum GuestInterruptChecks {
                 out.decimal(status.home?.index ?? -1, width: 4)
                 out.write("  ")
                 out.write(status.name)
-                out.tab(to: 26)
+                out.tab(to: 23)
                 out.write(record.isUp(vcpu: vcpu.vcpu) ? "yes" : "no")
-                out.tab(to: 31)
+                out.tab(to: 28)
                 for (position, id) in TestInterrupts.guestBound.enumerated() where owners[position] == vcpu {
                     out.write(" ", Int(id.rawValue))
                     out.write(":", received(id))
