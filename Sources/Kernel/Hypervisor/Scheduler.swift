@@ -270,14 +270,19 @@ enum Scheduler {
     /// and the new one to load it.
     static func move(_ vcpu: VCPUID, to cpu: LogicalCPU, _ state: inout Scheduling) {
         guard state.placement.move(vcpu, to: cpu) != nil else { return }
-        announceMove(VCPUs.index(of: vcpu), to: cpu, state)
+        announceMove(VCPUs.index(of: vcpu), to: cpu, &state)
     }
 
     /// After the placement moved `vcpu` to `cpu`: its SPIs follow, its old
     /// pCPU wakes to save it (if it is loaded there), the new one to load it.
-    private static func announceMove(_ vcpu: Int, to cpu: LogicalCPU, _ state: borrowing Scheduling) {
+    private static func announceMove(_ vcpu: Int, to cpu: LogicalCPU, _ state: inout Scheduling) {
         GuestInterrupts.route(vcpu: vcpu, to: cpu, state)
-        if state.loadedOn[vcpu] >= 0 { wake(LogicalCPU(Int(state.loadedOn[vcpu]))) }
+        let here = CPUs.current
+        if Int(state.loadedOn[vcpu]) == here.index {
+            put(vcpu, from: here, &state)
+        } else if state.loadedOn[vcpu] >= 0 {
+            wake(LogicalCPU(Int(state.loadedOn[vcpu])))
+        }
         wake(cpu)
     }
 
@@ -314,7 +319,7 @@ enum Scheduler {
                 destinations[VCPUs.index(of: move.vcpu)] = Int16(move.to.index)
             }
             for vcpu in 0 ..< VCPUs.count where destinations[vcpu] >= 0 {
-                announceMove(vcpu, to: LogicalCPU(Int(destinations[vcpu])), state)
+                announceMove(vcpu, to: LogicalCPU(Int(destinations[vcpu])), &state)
             }
         }
     }
@@ -340,10 +345,22 @@ enum Scheduler {
                 destinations[VCPUs.index(of: move.vcpu)] = Int16(move.to.index)
             }
             for vcpu in 0 ..< VCPUs.count where destinations[vcpu] >= 0 {
-                announceMove(vcpu, to: LogicalCPU(Int(destinations[vcpu])), state)
+                announceMove(vcpu, to: LogicalCPU(Int(destinations[vcpu])), &state)
             }
             return moves
         }
+    }
+
+    /// The console's pCPU runs guests only when it is the last one online
+    /// (its vCPUs then have nowhere else to go): while the console waits for
+    /// a guest, it lends its pCPU for one run (until the next exit) of a
+    /// runnable vCPU of its own, interrupts taken after it as in an idle
+    /// loop. Does nothing on a pCPU with no vCPU.
+    static func lendConsoleCPU() {
+        let saved = arch_read_daif()
+        arch_mask_interrupts()
+        _ = runGuest(on: CPUs.current)
+        arch_write_daif(saved)
     }
 
     /// The console now runs on `cpu` (the caller): that pCPU leaves the

@@ -50,10 +50,16 @@ enum GuestInterruptChecks {
     /// previous firing is still active (it would merge into it).
     static func fireAndWait(_ id: InterruptID) -> Bool {
         let distributor = Machine.current.distributor
-        guard Deadline.wait(milliseconds: 1000, for: .otherCPUs, until: { !distributor.isActive(id) }) else { return false }
+        guard Deadline.wait(milliseconds: 1000, for: .otherCPUs, until: {
+            Scheduler.lendConsoleCPU()
+            return !distributor.isActive(id)
+        }) else { return false }
         let before = received(id)
         distributor.setPending(id)
-        return Deadline.wait(milliseconds: 1000, for: .otherCPUs) { received(id) > before }
+        return Deadline.wait(milliseconds: 1000, for: .otherCPUs) {
+            Scheduler.lendConsoleCPU()
+            return received(id) > before
+        }
     }
 
     /// Fires every guest-bound SPI once and checks each was received exactly
