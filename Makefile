@@ -157,6 +157,8 @@ $(IMAGE): $(OBJECTS) linker/image.ld
 $(BUILD)/image-low.elf: $(OBJECTS) linker/image.ld
 	$(LINK) --defsym=__load_address=0x40080000 -o $@ $(OBJECTS)
 
+include guest/guest.mk
+
 # make itself exits 2 whenever QEMU exits non-zero; the image's own status
 # is printed, and scripts/qemu.sh returns it exactly.
 run: deps $(BOOT_IMAGE)
