@@ -91,9 +91,10 @@ endif
 
 C_FLAGS := --target=aarch64-none-elf -mcpu=cortex-a57 -ffreestanding -fno-builtin -I Sources/Kernel/Arch \
 	-fno-pic -O2 -Wall -Wextra -ffunction-sections
+# The hypervisor also reads the guest contract (guest/GuestRecord.h).
 ifeq ($(EL),2)
-SWIFT_FLAGS += -D HYPERVISOR -Xcc -DKERNEL_AT_EL2
-C_FLAGS += -DKERNEL_AT_EL2
+SWIFT_FLAGS += -D HYPERVISOR -Xcc -DKERNEL_AT_EL2 -Xcc -I -Xcc guest
+C_FLAGS += -DKERNEL_AT_EL2 -I guest
 endif
 
 # DTB=0 boots the same code linked 512 KiB into RAM instead of 2 MiB: QEMU
@@ -133,7 +134,7 @@ all: $(IMAGE)
 deps:
 	@scripts/install-deps.sh
 
-$(BUILD)/kernel.o: $(CORE_SOURCES) $(KERNEL_SOURCES) $(BRIDGING_HEADER) Sources/Kernel/Arch/AssemblyLayout.h Makefile
+$(BUILD)/kernel.o: $(CORE_SOURCES) $(KERNEL_SOURCES) $(BRIDGING_HEADER) Sources/Kernel/Arch/AssemblyLayout.h guest/GuestRecord.h Makefile
 	@mkdir -p $(BUILD)
 	$(SWIFTC) $(SWIFT_FLAGS) -c $(CORE_SOURCES) $(KERNEL_SOURCES) -o $@
 
@@ -147,7 +148,7 @@ $(BUILD)/%.o: boot/%.c Makefile
 
 OBJECTS := $(BUILD)/start.o $(BUILD)/vectors.o $(BUILD)/runtime.o $(BUILD)/kernel.o
 ifeq ($(EL),2)
-OBJECTS += $(BUILD)/guest-entry.o $(BUILD)/stand-in-guest.o
+OBJECTS += $(BUILD)/guest-entry.o $(BUILD)/guest/guest-image.o
 endif
 LINK := $(LLD) -T linker/image.ld --gc-sections --orphan-handling=error -nostdlib
 

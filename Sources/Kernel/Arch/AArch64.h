@@ -161,8 +161,10 @@ ARCH_FIRMWARE_CALL(arch_smc_call, "smc #0")
 
 #ifdef KERNEL_AT_EL2
 /*
- * The hypervisor's side of a guest (Arm ARM D1, D8; IHI 0069 §12.4).
+ * The hypervisor's side of a guest (Arm ARM D1, D8; IHI 0069 §12.4), and
+ * the guest contract: where a guest lives and its record (guest/).
  */
+#include "GuestRecord.h"
 
 /* A vCPU's EL1 (and EL0) system registers: what a guest kernel owns and a
  * world switch must save when the vCPU leaves a PE and load when it runs. */
@@ -272,7 +274,7 @@ static inline void arch_write_ich_ap1r(uint64_t n, uint64_t value)
     switch (n) { ARCH_AP1R_WRITE_CASE(0) ARCH_AP1R_WRITE_CASE(1) ARCH_AP1R_WRITE_CASE(2) ARCH_AP1R_WRITE_CASE(3) }
 }
 
-/* The guest kernel's image (boot/ or guest/guest-image.S), as addresses. */
+/* The guest kernel's image (guest/guest-image.S), as addresses. */
 extern char guest_image_start[], guest_image_end[];
 static inline uint64_t linker_guest_image_start(void) { return (uint64_t)(uintptr_t)guest_image_start; }
 static inline uint64_t linker_guest_image_end(void) { return (uint64_t)(uintptr_t)guest_image_end; }

@@ -214,6 +214,8 @@ private func startGuests(_ commandLine: BootArguments, console: LogicalCPU) -> B
             out.write(" vcpus (at most ", VCPUPlacement.capacity)
             out.write(" vcpus in all)")
         }
+    case .failure(.stageTwo):
+        Console.line("error: stage-2 tables for the guests cannot be built on this PE (ID_AA64MMFR0_EL1.PARange)")
     case .failure(.noTimer):
         Console.line("error: the device tree names no EL2 physical timer interrupt (arm,armv8-timer)")
     case .failure(.memory(.outOfMemory(let needed, let available))):

@@ -9,7 +9,7 @@
 /// Exactly once: from the EL2 acknowledge until the guest's deactivation
 /// the physical SPI is active, so the distributor holds any new edge
 /// pending and delivers nothing; meanwhile the one instance is either
-/// queued (`GuestBinding.queued`) or in one list register of its vCPU,
+/// waiting in its vCPU's `VirtualInterruptQueue` or in one list register of its vCPU,
 /// which is saved and restored with the vCPU. Nothing is ever in both.
 ///
 /// Moves: when the scheduler moves a vCPU its SPIs are routed to the new
@@ -29,7 +29,7 @@ enum GuestInterrupts {
     /// configured and enabled it in the distributor.
     static func bind(_ id: InterruptID, to vcpu: VCPUID) {
         Scheduler.lock.withLock { state in
-            state.bindings[state.bindingCount] = GuestBinding(physical: id, vcpu: VCPUs.index(of: vcpu), queued: false, taken: 0)
+            state.bindings[state.bindingCount] = GuestBinding(physical: id, vcpu: VCPUs.index(of: vcpu), taken: 0)
             state.bindingCount += 1
             if let home = state.home(of: VCPUs.index(of: vcpu)) {
                 Machine.current.distributor.route(id, to: Machine.current.affinity(of: home))
@@ -54,13 +54,23 @@ enum GuestInterrupts {
             state.bindings[binding].taken += 1
             let vcpu = state.bindings[binding].vcpu
             state.blocked[vcpu] = false
-            let registers = VCPUs.registers[vcpu].interface.listRegisterCount
-            if Int(state.loadedOn[vcpu]) == cpu.index,
-               let free = VirtualInterfaceRegisters.emptyListRegisters.first(below: registers) {
-                present(id, in: free)
+            let value = ListRegister(hardware: id, virtual: id, priority: priority)
+            if Int(state.loadedOn[vcpu]) == cpu.index {
+                // Loaded here: its list registers are live on this pCPU.
+                readBack(vcpu)
+                _ = VCPUs.queues[vcpu].retire(from: VCPUs.registers[vcpu].interface)
+                admit(id, VCPUs.queues[vcpu].add(value, context: VCPUs.registers[vcpu].interface))
+                writeBack(vcpu, injecting: &state)
                 return true
             }
-            state.bindings[binding].queued = true
+            if state.loadedOn[vcpu] < 0 {
+                // Saved: its list registers in memory are exact.
+                admit(id, VCPUs.queues[vcpu].add(value, context: VCPUs.registers[vcpu].interface))
+            } else {
+                // Live on another pCPU, which reads them back before it
+                // takes what waits: only the queue is checked here.
+                admit(id, VCPUs.queues[vcpu].add(value, context: VirtualCPUInterfaceContext(for: VirtualInterfaceRegisters.implementation)))
+            }
             let holder = state.loadedOn[vcpu] >= 0 ? LogicalCPU(Int(state.loadedOn[vcpu])) : state.home(of: vcpu)
             if let holder, holder != cpu { kick = holder }
             return true
@@ -71,10 +81,45 @@ enum GuestInterrupts {
         return true
     }
 
-    /// Writes list register `index` of the loaded vCPU: `id` pending,
-    /// hardware (pINTID = vINTID = `id`), group 1.
-    static func present(_ id: InterruptID, in index: Int) {
-        arch_write_ich_lr(UInt64(index), ListRegister(hardware: id, virtual: id, priority: priority).rawValue)
+    /// A guest-bound SPI is physically active from its EL2 acknowledge to
+    /// the guest's deactivation, so it can neither wait twice nor be in a
+    /// list register when taken again; the queue holds one of each at most.
+    private static func admit(_ id: InterruptID, _ admission: VirtualInterruptAdmission) {
+        guard admission != .queued else { return }
+        Console.line { out in
+            out.write("error: guest-bound INTID ", Int(id.rawValue))
+            out.write(" taken while already with its vcpu")
+        }
+    }
+
+    /// The loaded vCPU's live list registers (on the calling pCPU) read into
+    /// its context: what the guest acknowledged and deactivated since entry.
+    static func readBack(_ vcpu: Int) {
+        let registers = VCPUs.registers + vcpu
+        for index in 0 ..< registers.pointee.interface.listRegisterCount {
+            registers.pointee.interface.listRegisters[index] = ListRegister(rawValue: arch_read_ich_lr(UInt64(index)))
+        }
+    }
+
+    /// What waits goes into the free list registers of the loaded vCPU, and
+    /// each list register that changed is written (only those: one write per
+    /// interrupt presented).
+    static func writeBack(_ vcpu: Int, injecting state: inout Scheduling) {
+        let registers = VCPUs.registers + vcpu
+        let before = registers.pointee.interface
+        VCPUs.queues[vcpu].inject(into: &registers.pointee.interface)
+        for index in 0 ..< before.listRegisterCount
+        where registers.pointee.interface.listRegisters[index] != before.listRegisters[index] {
+            arch_write_ich_lr(UInt64(index), registers.pointee.interface.listRegisters[index].rawValue)
+        }
+    }
+
+    /// On the pCPU where `vcpu` is loaded, before it re-enters: its list
+    /// registers read back, the deactivated ones retired, what waits put in.
+    static func update(_ vcpu: Int, _ state: inout Scheduling) {
+        readBack(vcpu)
+        _ = VCPUs.queues[vcpu].retire(from: VCPUs.registers[vcpu].interface)
+        writeBack(vcpu, injecting: &state)
     }
 
     /// Routes every SPI of `vcpu` to `cpu` (its new pCPU).

@@ -72,21 +72,15 @@ enum GuestMemory {
 }
 
 /// Where things are in a guest's intermediate physical address space, and
-/// the guest record's fields the hypervisor reads (the guest contract).
+/// the guest record's fields the hypervisor reads: the guest contract,
+/// guest/GuestRecord.h.
 enum GuestLayout {
-    /// The guest's RAM in its IPA space, where it is entered.
-    static let ramBase: UInt64 = 0x4000_0000
-    static let ramSize: UInt64 = 0x20_0000
-    /// The guest record, from the start of guest RAM.
-    static let recordOffset: UInt64 = 0x10_0000
-    static let bootMarkerOffset = 0x20
-    static let countsOffset = 0x1000
-    /// vCPUs and INTIDs the record counts.
-    static let maximumVCPUs = 8
-    static let countedInterrupts = 1024
-    static let recordSize: UInt64 = 0x1000 + 8 * 1024 * 4
-    /// A vCPU's boot marker once its CPU interface is on.
-    static let bootMarker: UInt32 = 0x5550_0001
+    static let ramBase = UInt64(GUEST_RAM_BASE)
+    static let ramSize = UInt64(GUEST_RAM_SIZE)
+    static let recordOffset = UInt64(GUEST_RECORD_ADDRESS - GUEST_RAM_BASE)
+    static let recordSize = UInt64(MemoryLayout<guest_record>.size)
+    static let maximumVCPUs = Int(GUEST_MAX_VCPUS)
+    static let countedInterrupts = Int(GUEST_COUNTED_INTIDS)
 }
 
 /// One domain's guest record, read in place at its physical address. The
@@ -97,12 +91,12 @@ struct GuestRecord {
     /// How many times vCPU `vcpu` acknowledged `intid`.
     func count(vcpu: Int, intid: InterruptID) -> UInt32 {
         guard vcpu < GuestLayout.maximumVCPUs, Int(intid.rawValue) < GuestLayout.countedInterrupts else { return 0 }
-        return load(GuestLayout.countsOffset + 4 * (vcpu * GuestLayout.countedInterrupts + Int(intid.rawValue)))
+        return load(Int(GUEST_RECORD_COUNTS_OFFSET) + 4 * (vcpu * GuestLayout.countedInterrupts + Int(intid.rawValue)))
     }
 
     /// Whether vCPU `vcpu` has its CPU interface on.
     func isUp(vcpu: Int) -> Bool {
-        load(GuestLayout.bootMarkerOffset + 4 * vcpu) == GuestLayout.bootMarker
+        load(Int(GUEST_RECORD_BOOT_MARKER_OFFSET) + 4 * vcpu) == UInt32(GUEST_BOOT_MARKER)
     }
 
     private func load(_ offset: Int) -> UInt32 {

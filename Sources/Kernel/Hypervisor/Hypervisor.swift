@@ -13,6 +13,7 @@ enum Hypervisor {
         case counts
         case memory(GuestMemory.AllocationError)
         case noTimer
+        case stageTwo
     }
 
     /// Makes `domains` domains of `vcpusPerDomain` vCPUs each, each with its
@@ -36,9 +37,11 @@ enum Hypervisor {
         VCPUs.domainCount = domains
         VCPUs.domains = UnsafeMutablePointer<Domain>.allocate(capacity: domains)
         VCPUs.registers = UnsafeMutablePointer<VCPURegisters>.allocate(capacity: VCPUs.count)
+        VCPUs.queues = UnsafeMutablePointer<VirtualInterruptQueue>.allocate(capacity: VCPUs.count)
+        VCPUs.queues.initialize(repeating: VirtualInterruptQueue(), count: VCPUs.count)
         for index in 0 ..< domains {
             GuestMemory.load(into: memory[index])
-            let base = StageTwo.map(memory: memory[index], vmid: UInt64(index + 1))
+            guard let base = StageTwo.map(memory: memory[index], vmid: UInt8(index + 1)) else { return .failure(.stageTwo) }
             (VCPUs.domains + index).initialize(to: Domain(
                 index: index, memory: memory[index], translationTableBase: base,
                 firstVCPU: index * vcpusPerDomain, vcpuCount: vcpusPerDomain))

@@ -5,6 +5,12 @@
 /// to whoever `Scheduling.loadedOn` says.
 enum VCPUs {
     nonisolated(unsafe) static var registers = UnsafeMutablePointer<VCPURegisters>.allocate(capacity: 1)
+    /// Per vCPU: its guest-bound interrupts waiting for a list register and
+    /// those it put in one (the pure core's queue, the single writer of the
+    /// vCPU's list registers). Owned by `Scheduler.lock` (kept out of the
+    /// lock's inline storage only for its size: 64 of them would not fit
+    /// on the stack that builds the lock's initial value).
+    nonisolated(unsafe) static var queues = UnsafeMutablePointer<VirtualInterruptQueue>.allocate(capacity: 1)
     nonisolated(unsafe) static var count = 0
     nonisolated(unsafe) static var perDomain = 1
     nonisolated(unsafe) static var domains = UnsafeMutablePointer<Domain>.allocate(capacity: 1)
@@ -15,13 +21,10 @@ enum VCPUs {
     static func domain(of index: Int) -> Domain { domains[index / perDomain] }
 }
 
-/// A guest-bound physical SPI: the vCPU it belongs to and whether it waits,
-/// taken at EL2 and physically active, for that vCPU to take it into a list
-/// register.
+/// A guest-bound physical SPI and the vCPU it belongs to.
 struct GuestBinding {
     var physical: InterruptID
     var vcpu: Int
-    var queued: Bool
     /// Physical acknowledgements at EL2 so far.
     var taken: Int
 }
@@ -45,7 +48,7 @@ struct Scheduling {
     /// yielded with WFI): the next entry goes round the run queue.
     var sliceOver = InlineArray<512, Bool>(repeating: false)
     /// The guest-bound SPIs.
-    var bindings = InlineArray<64, GuestBinding>(repeating: GuestBinding(physical: InterruptID(0), vcpu: 0, queued: false, taken: 0))
+    var bindings = InlineArray<64, GuestBinding>(repeating: GuestBinding(physical: InterruptID(0), vcpu: 0, taken: 0))
     var bindingCount = 0
     /// The pCPU that runs the console (never an idle loop, so never a
     /// guest): given no vCPU while another pCPU is online. -1: none.
@@ -57,8 +60,7 @@ struct Scheduling {
     }
 
     func hasQueued(_ vcpu: Int) -> Bool {
-        for index in 0 ..< bindingCount where bindings[index].vcpu == vcpu && bindings[index].queued { return true }
-        return false
+        VCPUs.queues[vcpu].waitingCount > 0
     }
 
     func home(of vcpu: Int) -> LogicalCPU? {
@@ -143,11 +145,17 @@ enum Scheduler {
         }
         guard let vcpu = choice else { return nil }
         if Int(state.loadedOn[vcpu]) != cpu.index {
+            // Its saved list registers are exact: what waits goes into the
+            // free ones before they are loaded.
+            _ = VCPUs.queues[vcpu].retire(from: VCPUs.registers[vcpu].interface)
+            VCPUs.queues[vcpu].inject(into: &VCPUs.registers[vcpu].interface)
             VCPUs.registers[vcpu].load()
             state.loadedOn[vcpu] = Int16(cpu.index)
             state.current[cpu.index] = Int16(vcpu)
+        } else if state.hasQueued(vcpu) {
+            GuestInterrupts.update(vcpu, &state)
         }
-        let waiting = drain(vcpu, &state)
+        let waiting = state.hasQueued(vcpu)
         var others = false
         for index in 0 ..< VCPUs.count where index != vcpu && state.isRunnable(index, on: cpu) { others = true }
         if others || waiting {
@@ -157,27 +165,13 @@ enum Scheduler {
         return vcpu
     }
 
-    /// Saves `vcpu`, loaded on `cpu` (the caller), so any pCPU may load it.
+    /// Saves `vcpu`, loaded on `cpu` (the caller), so any pCPU may load it;
+    /// list registers the guest has deactivated are free in its queue again.
     private static func put(_ vcpu: Int, from cpu: LogicalCPU, _ state: inout Scheduling) {
         VCPUs.registers[vcpu].save()
+        _ = VCPUs.queues[vcpu].retire(from: VCPUs.registers[vcpu].interface)
         state.loadedOn[vcpu] = -1
         state.current[cpu.index] = -1
-    }
-
-    /// Moves `vcpu`'s queued interrupts into its free list registers (it is
-    /// loaded on the calling pCPU); true if some still wait.
-    private static func drain(_ vcpu: Int, _ state: inout Scheduling) -> Bool {
-        let registers = VCPUs.registers[vcpu].interface.listRegisterCount
-        var waiting = false
-        for index in 0 ..< state.bindingCount where state.bindings[index].vcpu == vcpu && state.bindings[index].queued {
-            guard let free = VirtualInterfaceRegisters.emptyListRegisters.first(below: registers) else {
-                waiting = true
-                continue
-            }
-            GuestInterrupts.present(state.bindings[index].physical, in: free)
-            state.bindings[index].queued = false
-        }
-        return waiting
     }
 
     /// What the vCPU's exit asks for (Arm ARM D17, ESR_EL2 classes).
