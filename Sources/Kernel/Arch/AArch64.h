@@ -288,6 +288,12 @@ static inline uint32_t arch_load_acquire32(uint64_t address)
     return value;
 }
 
+/* A 32-bit store-release (STLR): published to a guest in order. */
+static inline void arch_store_release32(uint64_t address, uint32_t value)
+{
+    __asm__ volatile("stlr %w1, [%0]" :: "r"(address), "r"(value) : "memory");
+}
+
 /* Every instruction cache of the inner shareable domain, to the point of
  * unification (code written as data, e.g. a guest image), then DSB and ISB. */
 static inline void arch_invalidate_instruction_caches(void)

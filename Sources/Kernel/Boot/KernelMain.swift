@@ -90,6 +90,11 @@ func kernelMain(_ entryLevel: UInt64, _ bootStatus: UInt64) -> UInt32 {
     // Armed only now, so that boot bring-up never meets them.
     guard FaultInjection.arm(commandLine) else { return 2 }
 
+    #if HYPERVISOR
+    if commandLine.contains(word: "guest-check") {
+        return GuestInflightCheck.run() == 0 ? 0 : 1
+    }
+    #endif
     if commandLine.contains(word: "lpi-check") {
         return LPICheck.run() == 0 ? 0 : 1
     }

@@ -122,6 +122,11 @@ enum GuestInterrupts {
         writeBack(vcpu, injecting: &state)
     }
 
+    /// How many times `id` was acknowledged at EL2 so far.
+    static func takenCount(_ id: InterruptID) -> Int {
+        Scheduler.lock.withLock { state in state.binding(of: id).map { state.bindings[$0].taken } ?? 0 }
+    }
+
     /// Routes every SPI of `vcpu` to `cpu` (its new pCPU).
     static func route(vcpu: Int, to cpu: LogicalCPU, _ state: borrowing Scheduling) {
         let affinity = Machine.current.affinity(of: cpu)

@@ -99,6 +99,27 @@ struct GuestRecord {
         load(Int(GUEST_RECORD_BOOT_MARKER_OFFSET) + 4 * vcpu) == UInt32(GUEST_BOOT_MARKER)
     }
 
+    /// Asks the guest to hold `intid` active when it next acknowledges it
+    /// (`GUEST_HOLD_NONE`: hold nothing), the hold released by `release`.
+    func hold(_ intid: InterruptID?) {
+        arch_store_release32(base + UInt64(GUEST_RECORD_HOLD_INTID_OFFSET), intid?.rawValue ?? UInt32(GUEST_HOLD_NONE))
+    }
+
+    /// Lets the vCPU holding the hold interrupt deactivate it.
+    func release() {
+        arch_store_release32(base + UInt64(GUEST_RECORD_HOLD_RELEASE_OFFSET), 1)
+    }
+
+    /// Whether vCPU `vcpu` holds the hold interrupt active now.
+    func isHolding(vcpu: Int) -> Bool {
+        load(Int(GUEST_RECORD_HOLDING_OFFSET) + 4 * vcpu) != 0
+    }
+
+    /// Why vCPU `vcpu` stopped (0: it runs).
+    func faultKind(vcpu: Int) -> UInt32 {
+        load(Int(GUEST_RECORD_FAULT_KIND_OFFSET) + 4 * vcpu)
+    }
+
     private func load(_ offset: Int) -> UInt32 {
         arch_load_acquire32(base + UInt64(offset))
     }
