@@ -18,6 +18,7 @@ enum GuestInflightCheck {
             failures += offline(LogicalCPU(index))
         }
         failures += GuestInterruptChecks.fireAll() + GuestInterruptChecks.checkNoneActive() + GuestInterruptChecks.checkRouting()
+        GuestInterruptChecks.printTable()
         Console.line { out in
             out.write("guest check: ")
             out.write(failures == 0 ? "passed" : "FAILED")
