@@ -204,10 +204,27 @@ private func startGuests(_ commandLine: BootArguments, console: LogicalCPU) -> B
     }
     switch result {
     case .success:
+        // Every vCPU's guest has its CPU interface on before anything is
+        // fired at it (its boot marker in the guest record).
+        let up = Deadline.wait(milliseconds: 2000, for: .otherCPUs) {
+            Scheduler.lendConsoleCPU()
+            for index in 0 ..< VCPUs.count {
+                let vcpu = VCPUs.name(of: index)
+                if !VCPUs.domains[vcpu.domain].record.isUp(vcpu: vcpu.vcpu) { return false }
+            }
+            return true
+        }
+        guard up else {
+            Console.line { out in
+                out.write("error: the guests' vcpus did not all come up within ", Deadline.reported(2000, for: .otherCPUs))
+                out.write(" ms (the guest record's boot markers)")
+            }
+            return false
+        }
         Console.line { out in
             out.write("hypervisor: ", domains!)
             out.write(" domains of ", vcpus!)
-            out.write(" vcpus, ")
+            out.write(" vcpus, all up; ")
             out.write("list registers ", VirtualInterfaceRegisters.implementation.listRegisterCount)
             out.write(", slice timer INTID ", Int(Hypervisor.sliceTimer.rawValue))
         }
