@@ -290,9 +290,10 @@ leave_el2_if_there:
  * the MMU off, and stops with status 2.
  *
  * HCR_EL2: RW (EL1 is AArch64); IMO, FMO and AMO, so physical IRQs, FIQs
- * and SErrors are taken to EL2 whatever EL runs (Arm ARM D1.3.x, "Routing
+ * and SErrors are taken to EL2 whatever EL runs (Arm ARM, "Routing
  * of asynchronous exceptions"), and EL1's ICC_* accesses reach the virtual
- * CPU interface (IHI 0069 §6.x). Stage 2 (VM) and the guest traps are set
+ * CPU interface (IHI 0069, "Virtual CPU interface"). Stage 2 (VM) and the
+ * guest traps are set
  * by the hypervisor before it enters a guest. HCD clear: an HVC from a guest
  * comes to EL2.
  * ICC_SRE_EL2: SRE (EL2 uses the system-register interface) and Enable

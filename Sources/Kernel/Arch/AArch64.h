@@ -88,7 +88,7 @@ ARCH_READ_REGISTER(icc_igrpen1, icc_igrpen1_el1)
 ARCH_WRITE_REGISTER(icc_igrpen1, icc_igrpen1_el1)
 ARCH_READ_REGISTER(icc_iar1, icc_iar1_el1)
 ARCH_WRITE_REGISTER(icc_eoir1, icc_eoir1_el1)
-/* Deactivation on its own, for EOImode 1 (IHI 0069 §12.2.x ICC_DIR_EL1). */
+/* Deactivation on its own, for EOImode 1 (IHI 0069, ICC_DIR_EL1). */
 ARCH_WRITE_REGISTER(icc_dir, icc_dir_el1)
 ARCH_WRITE_REGISTER(icc_sgi1r, icc_sgi1r_el1)
 /* The event stream's control: CNTKCTL_EL1 at EL1, CNTHCTL_EL2 at EL2 (with

@@ -3,7 +3,7 @@
 /// priority drop only — EOImode 1 leaves it active — and is presented to
 /// its vCPU in a list register with the hardware bit and its physical
 /// INTID, so the guest's own EOI deactivates the physical interrupt (IHI
-/// 0069 §6.x, "Hardware interrupt forwarding"). A vCPU that is not loaded
+/// 0069, the list registers' HW bit). A vCPU that is not loaded
 /// on the pCPU that took it gets it queued, and takes it when it next runs.
 ///
 /// Exactly once: from the EL2 acknowledge until the guest's deactivation
@@ -14,9 +14,10 @@
 ///
 /// Moves: when the scheduler moves a vCPU its SPIs are routed to the new
 /// pCPU at once, in flight or not (`route`). An SPI's active state is the
-/// distributor's, not a CPU interface's (IHI 0069 §4.1: only SGIs and PPIs
-/// are banked per PE; an SPI is deactivated "by the Distributor" whichever
-/// PE's interface asks), so the guest's EOI on the new pCPU deactivates it
+/// distributor's, not a CPU interface's (IHI 0069: only SGIs and PPIs keep
+/// their state per PE, in the redistributors; ICC_DIR_EL1's description
+/// has an SPI "de-activated by the Distributor"; QEMU's commit 7175a562
+/// made its GICv2 model agree, for exactly this Xen case), so the guest's EOI on the new pCPU deactivates it
 /// as well as one on the old would, and a new edge meanwhile waits pending
 /// at the distributor for the new route. Unlike Xen's
 /// GIC_IRQ_GUEST_MIGRATING, which keeps the old route until the guest's EOI

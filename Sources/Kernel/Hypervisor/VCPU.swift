@@ -55,7 +55,7 @@ struct VCPURegisters {
     }
 }
 
-/// HCR_EL2 while a guest runs (Arm ARM D19.2.x): RW (EL1 is AArch64), VM
+/// HCR_EL2 while a guest runs (Arm ARM, HCR_EL2): RW (EL1 is AArch64), VM
 /// (stage 2 on), IMO/FMO/AMO (physical interrupts to EL2, the guest's
 /// ICC_* to the virtual interface), TWI (a guest's WFI that would sleep
 /// traps: the scheduler's yield), TSC (a guest's SMC traps: it has no

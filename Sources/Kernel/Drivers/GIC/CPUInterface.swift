@@ -13,7 +13,7 @@ enum CPUInterface {
         // the priority, and deactivation is a separate ICC_DIR_EL1 write.
         // That split is what lets a guest-bound interrupt stay active after
         // EL2's priority drop until the guest's own EOI deactivates it
-        // through its list register's HW bit (IHI 0069 §4.4, §6.x).
+        // through its list register's HW bit (IHI 0069, ICC_CTLR_EL1.EOImode and the list registers).
         arch_write_icc_ctlr(arch_read_icc_ctlr() | endOfInterruptModeBit)
         arch_isb()
         #endif
