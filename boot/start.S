@@ -293,9 +293,8 @@ leave_el2_if_there:
  * and SErrors are taken to EL2 whatever EL runs (Arm ARM, "Routing
  * of asynchronous exceptions"), and EL1's ICC_* accesses reach the virtual
  * CPU interface (IHI 0069, "Virtual CPU interface"). Stage 2 (VM) and the
- * guest traps are set
- * by the hypervisor before it enters a guest. HCD clear: an HVC from a guest
- * comes to EL2.
+ * guest traps are set by the hypervisor before it enters a guest. HCD
+ * clear: an HVC from a guest comes to EL2.
  * ICC_SRE_EL2: SRE (EL2 uses the system-register interface) and Enable
  * (EL1 accesses to ICC_SRE_EL1 do not trap: a guest finds SRE set, as under
  * Xen and KVM), read back. ICH_HCR_EL2 zeroed until a vCPU runs.
