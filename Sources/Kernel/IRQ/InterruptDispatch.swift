@@ -23,6 +23,9 @@ func kernelIRQEntry(_ frame: UnsafeMutableRawPointer) {
             continue
         }
         InterruptCounters.recordHandled(id, on: cpu)
+        #if HYPERVISOR
+        if GuestInterrupts.take(id, on: cpu) { continue }
+        #endif
         if id.isShared {
             SharedInterrupts.handle(id, on: cpu)
         } else {
