@@ -83,12 +83,17 @@ func kernelMain(_ entryLevel: UInt64, _ bootStatus: UInt64) -> UInt32 {
         }
         _ = InterruptMigration.select(kind)
     }
-    guard bringUpSystem() else { return 1 }
+    let lpis = commandLine.number(of: "lpis") ?? ITS.kernelLPIs
+    guard lpis >= 1 && lpis <= ITS.kernelLPIs else {
+        Console.line { out in out.write("error: lpis=N takes 1 to ", ITS.kernelLPIs) }
+        return 2
+    }
+    guard bringUpSystem(lpis: lpis) else { return 1 }
     // Armed only now, so that boot bring-up never meets them.
     guard FaultInjection.arm(commandLine) else { return 2 }
 
     if commandLine.contains(word: "lpi-check") {
-        return LPICheck.run() == 0 ? 0 : 1
+        return LPICheck.run(commandLine) == 0 ? 0 : 1
     }
 
     if commandLine.contains(word: "bench") {
@@ -140,7 +145,7 @@ private func cpuInterfaceIsUsable(bootStatus: UInt64) -> Bool {
 }
 
 /// GIC, per-CPU tables, the boot CPU's own interfaces, then every other CPU.
-private func bringUpSystem() -> Bool {
+private func bringUpSystem(lpis: Int) -> Bool {
     let machine = Machine.current!
     CPUs.setUp(count: machine.cpuCount)
     Redistributor.setUp(count: machine.cpuCount)
@@ -170,7 +175,7 @@ private func bringUpSystem() -> Bool {
         }
     }
     Hotplug.markSystemActive()
-    ITS.mapKernelLPIs()
+    ITS.mapKernelLPIs(count: lpis)
     Console.line { out in
         out.write("smp: ", started)
         out.write(" of ", machine.cpuCount)

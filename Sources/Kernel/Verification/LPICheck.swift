@@ -18,15 +18,24 @@ enum LPICheck {
     /// before CPU_OFF publishes it).
     nonisolated(unsafe) static var probe = (event: -1, before: UInt32(0))
 
-    /// Runs every round; returns the failures.
-    static func run() -> Int {
+    /// Runs every round; returns the failures. `lpi-move=movi` on the
+    /// command line makes the balanced policy move every LPI with its own
+    /// MOVI (the per-LPI shape), to measure it against the bulk one.
+    static func run(_ commandLine: BootArguments) -> Int {
         guard let state = ITS.state else {
             Console.line("FAIL: lpi check: no LPIs (no ITS, or it was not set up)")
             return 1
         }
+        if let shape = commandLine.value(of: "lpi-move") {
+            guard ConsoleText.equals(shape, "movi") else {
+                Console.line("error: lpi-move= takes movi (one MOVI per LPI on every offline)")
+                return 1
+            }
+            ITS.bulkMovesAllowed = false
+        }
         let balanced = InterruptMigration.policyInForce == .balanced
         let compiledIn = InterruptMigration.isCompiledIn
-        var extra = [Int](repeating: 0, count: state.events)
+        var extra = [Int](repeating: 0, count: ITS.mappedEvents)
         var expected = 1
         var failures = round(expected, extra, state)
         let machine = Machine.current!
@@ -77,7 +86,7 @@ enum LPICheck {
     /// group 1 off): makes the first LPI its collections hold pending on
     /// its redistributor with INT.
     static func fireProbe(on cpu: Int) {
-        for event in 0 ..< ITS.handled.count where ITS.cpu(ofEvent: event) == cpu {
+        for event in 0 ..< ITS.mappedEvents where ITS.cpu(ofEvent: event) == cpu {
             probe = (event: event, before: ITS.handled.load(event))
             _ = ITS.fire(event ..< event + 1)
             return
@@ -122,11 +131,12 @@ enum LPICheck {
         var failures = 0
         if compiledIn {
             if move.cpu != cpu.index || move.up != up { failures += 1 }
-            if balanced && move.commands != move.lowerBound { failures += 1 }
+            let wanted = !up && !ITS.bulkMovesAllowed ? move.perLPI : move.lowerBound
+            if balanced && move.commands != wanted { failures += 1 }
         }
         let online = CPUs.online
         var perCPU = [Int](repeating: 0, count: ITS.primaryCollection.count)
-        for event in 0 ..< state.events { perCPU[ITS.cpu(ofEvent: event)] += 1 }
+        for event in 0 ..< ITS.mappedEvents { perCPU[ITS.cpu(ofEvent: event)] += 1 }
         var lowest = Int.max
         var highest = 0
         for index in 0 ..< perCPU.count {
@@ -157,7 +167,7 @@ enum LPICheck {
     /// Fires every LPI once more and checks each has now been handled
     /// `expected` times (plus its probes), the last on its collection's CPU.
     static func round(_ expected: Int, _ extra: [Int], _ state: ITS.State) -> Int {
-        let events = state.events
+        let events = ITS.mappedEvents
         let commandsBefore = ITS.commandsIssued.count
         guard ITS.fire(0 ..< events) else {
             Console.line("FAIL: lpi check: the INT commands were not all read by the ITS")

@@ -70,6 +70,13 @@ enum ITS {
     static let movisIssued = EventCounter()
     static let mapcsIssued = EventCounter()
     static let movallsIssued = EventCounter()
+    /// LPIs mapped (EventIDs 0 ..< mappedEvents): `kernelLPIs` unless the
+    /// command line's `lpis=N` asked for fewer. Set once at boot.
+    nonisolated(unsafe) static var mappedEvents = 0
+    /// Whether the balanced offline move may take the bulk shape (MAPC +
+    /// MOVALL + MOVIs) when it is fewer commands; cleared (`lpi-move=movi`)
+    /// only to measure the per-LPI shape against it.
+    nonisolated(unsafe) static var bulkMovesAllowed = true
     /// The seed policy's round-robin cursor for LPIs (Xen's `cpu_next`,
     /// kept apart from the SPIs'). Used under `queueLock`.
     nonisolated(unsafe) static var seedCursor = 0
@@ -322,12 +329,14 @@ enum ITS {
 
     // MARK: The kernel's LPIs
 
-    /// Maps the kernel's device and its LPIs, spread over the CPUs whose
-    /// collections are mapped, and enables them (configuration bytes, then
-    /// INVALL and SYNC per collection so every redistributor reads them).
-    /// Runs once on the boot CPU after the boot bring-up.
-    static func mapKernelLPIs() {
+    /// Maps the kernel's device and its first `count` LPIs (at most
+    /// `kernelLPIs`), spread over the CPUs whose collections are mapped,
+    /// and enables them (configuration bytes, then INVALL and SYNC per
+    /// collection so every redistributor reads them). Runs once on the boot
+    /// CPU after the boot bring-up.
+    static func mapKernelLPIs(count: Int) {
         guard let state else { return }
+        mappedEvents = Swift.max(0, Swift.min(count, state.events))
         var targets: [Int] = []
         for index in 0 ..< primaryCollection.count where primaryCollection.load(index) != 0 {
             targets.append(index)
@@ -335,17 +344,17 @@ enum ITS {
         guard !targets.isEmpty else { return }
         // Configuration byte: priority in bits 7:2, Enable in bit 0 (§5.1.1).
         let configuration = UnsafeMutablePointer<UInt8>(bitPattern: UInt(state.plan.configurationTable.base))!
-        for event in 0 ..< state.events {
+        for event in 0 ..< mappedEvents {
             configuration[event] = (InterruptPriority.kernelDefault & 0xFC) | 1
         }
         if state.cleansToPointOfCoherency {
-            cleanToPointOfCoherency(state.plan.configurationTable.base, bytes: state.events)
+            cleanToPointOfCoherency(state.plan.configurationTable.base, bytes: mappedEvents)
         }
         arch_dsb_sy()
         let itt = state.plan.interruptTranslationTable(device: 0).base
         let done = submit { put in
             put(.MAPD(device: kernelDevice, ittAddress: itt, eventIDBits: state.eventIDBits, valid: true))
-            for event in 0 ..< state.events {
+            for event in 0 ..< mappedEvents {
                 let icid = primaryCollection.load(targets[event % targets.count]) - 1
                 collectionOf.store(event, icid)
                 put(.MAPTI(device: kernelDevice, event: ITSEventID(UInt32(event)),
@@ -412,7 +421,7 @@ enum ITS {
     private static func tally() {
         let pool = collectionTarget.count
         for index in 0 ..< pool + primaryCollection.count { moveScratch[index] = 0 }
-        for event in 0 ..< handled.count { moveScratch[Int(collectionOf.load(event))] += 1 }
+        for event in 0 ..< mappedEvents { moveScratch[Int(collectionOf.load(event))] += 1 }
         for icid in 0 ..< pool where collectionTarget.load(icid) != freeCollection {
             moveScratch[pool + Int(collectionTarget.load(icid))] += moveScratch[icid]
         }
@@ -441,7 +450,7 @@ enum ITS {
                                    _ move: inout LPIMove, _ put: (ITSOperation) -> Void) {
         var receiver = 0
         for pass in 0 ..< 2 {
-            for event in 0 ..< handled.count {
+            for event in 0 ..< mappedEvents {
                 let icid = Int(collectionOf.load(event))
                 let source = Int(collectionTarget.load(icid))
                 guard give[source] > 0, (Int(primaryCollection.load(source)) == icid + 1) == (pass == 1) else { continue }
@@ -500,6 +509,7 @@ enum ITS {
         let counts = UnsafeMutableBufferPointer(rebasing: survivorCount[0 ..< survivors])
         let cost = LPIOfflineCost(dyingCount: lpis, collections: collections, survivors: counts)
         move.lowerBound = cost.minimumMoveCommands
+        move.perLPI = cost.perLPI
         let take = perCPU(3)
         for cpu in 0 ..< cpus { take[cpu] = 0 }
         cost.forEachShare(of: counts) { position, share in take[survivorCPU[position]] = share }
@@ -509,7 +519,7 @@ enum ITS {
             give[cpu] = 0
             survivorCPU[cpu] = take[cpu]
         }
-        if cost.remapIsCheaper, let position = cost.remapTarget {
+        if bulkMovesAllowed, cost.remapIsCheaper, let position = cost.remapTarget {
             // The bulk move: every collection on the dying CPU re-targeted
             // at t, then what was pending there moved to t; t keeps its
             // share and gives the rest away.
@@ -577,7 +587,7 @@ enum ITS {
                                     _ put: (ITSOperation) -> Void) {
         let marks = perCPU(3)
         for cpu in 0 ..< marks.count { marks[cpu] = 0 }
-        for event in 0 ..< handled.count where cpu(ofEvent: event) == dying {
+        for event in 0 ..< mappedEvents where cpu(ofEvent: event) == dying {
             guard let next = nextSeedCPU(online) else { return }
             moveOne(event, to: next, &move, put)
             marks[next] = 1
@@ -590,7 +600,7 @@ enum ITS {
     private static func seedOnline(online: CPUMask, _ move: inout LPIMove, _ put: (ITSOperation) -> Void) {
         let marks = perCPU(3)
         for cpu in 0 ..< marks.count { marks[cpu] = 0 }
-        for event in 0 ..< handled.count {
+        for event in 0 ..< mappedEvents {
             guard let next = nextSeedCPU(online) else { return }
             guard cpu(ofEvent: event) != next else { continue }
             moveOne(event, to: next, &move, put)
@@ -646,7 +656,7 @@ enum ITS {
     @inline(__always)
     static func handle(_ id: InterruptID, on cpu: LogicalCPU) {
         let event = Int(id.rawValue) - LPITableSizing.firstLPI
-        if event < handled.count {
+        if event < mappedEvents {
             handled.increment(event)
             handledOn.store(event, UInt32(cpu.index))
         }
@@ -731,6 +741,8 @@ struct LPIMove {
     var mapc = 0
     var movall = 0
     var lowerBound = 0
+    /// Offline: the commands the per-LPI shape takes (one MOVI per LPI).
+    var perLPI = 0
     var ticks: UInt64 = 0
 
     /// Move commands: MOVI, MAPC of a non-empty collection, MOVALL.
