@@ -77,6 +77,14 @@ enum ITS {
     /// MOVALL + MOVIs) when it is fewer commands; cleared (`lpi-move=movi`)
     /// only to measure the per-LPI shape against it.
     nonisolated(unsafe) static var bulkMovesAllowed = true
+    /// Per EventID: its requested affinity, an index into `affinityMasks`
+    /// (0: every CPU, the default). Written under `queueLock`.
+    nonisolated(unsafe) static var affinityOf = AtomicTable(count: 0)
+    /// The distinct requested affinities of LPIs, slot 0 every CPU; a slot
+    /// no LPI uses is reused. Written under `queueLock`.
+    nonisolated(unsafe) static var affinityMasks = UnsafeMutableBufferPointer<CPUMask>(start: nil, count: 0)
+    /// Distinct LPI affinities the kernel keeps besides the default.
+    static let affinitySlots = 16
     /// The seed policy's round-robin cursor for LPIs (Xen's `cpu_next`,
     /// kept apart from the SPIs'). Used under `queueLock`.
     nonisolated(unsafe) static var seedCursor = 0
@@ -138,6 +146,10 @@ enum ITS {
             try ITSSequences.quiesce(registers, wait: Distributor.wait(until:))
             guard let built = build(registers, type: type, machine: machine) else { return }
             collectionOf = AtomicTable(count: built.events)
+            affinityOf = AtomicTable(count: built.events)
+            affinityMasks = UnsafeMutableBufferPointer<CPUMask>.allocate(capacity: affinitySlots + 1)
+            affinityMasks.initialize(repeating: CPUMask.empty)
+            affinityMasks[0] = CPUMask.all(upTo: cpus)
             handled = AtomicTable(count: built.events)
             handledOn = AtomicTable(count: built.events)
             state = built
@@ -442,6 +454,13 @@ enum ITS {
         online.contains(LogicalCPU(cpu)) && primaryCollection.load(cpu) != 0
     }
 
+    /// The CPUs of `online` that can receive LPIs.
+    private static func receivingCPUs(_ online: CPUMask) -> CPUMask {
+        var cpus = CPUMask.empty
+        for cpu in 0 ..< primaryCollection.count where receives(cpu, online) { cpus.insert(LogicalCPU(cpu)) }
+        return cpus
+    }
+
     /// MOVIs `give[cpu]` LPIs away from each CPU to the CPUs with
     /// `take[cpu]` > 0, lowest CPU first. LPIs in a CPU's other collections
     /// go before those in its primary one, so collections left by bulk
@@ -453,7 +472,8 @@ enum ITS {
             for event in 0 ..< mappedEvents {
                 let icid = Int(collectionOf.load(event))
                 let source = Int(collectionTarget.load(icid))
-                guard give[source] > 0, (Int(primaryCollection.load(source)) == icid + 1) == (pass == 1) else { continue }
+                guard give[source] > 0, affinityOf.load(event) == 0,
+                      (Int(primaryCollection.load(source)) == icid + 1) == (pass == 1) else { continue }
                 while receiver < take.count && take[receiver] == 0 { receiver += 1 }
                 guard receiver < take.count else { return }
                 moveOne(event, to: receiver, &move, put)
@@ -488,6 +508,32 @@ enum ITS {
                                         _ put: (ITSOperation) -> Void) {
         guard let state else { return }
         tally()
+        // LPIs with a requested affinity first, one MOVI each, to the least
+        // loaded online CPU of their mask (of all, when none of it is
+        // online: the affinity is broken until one comes back).
+        var survivingCPUs = receivingCPUs(online)
+        survivingCPUs.remove(LogicalCPU(dying))
+        let marked = perCPU(3)
+        for cpu in 0 ..< marked.count { marked[cpu] = 0 }
+        var placed = 0
+        for event in 0 ..< mappedEvents where affinityOf.load(event) != 0 && cpu(ofEvent: event) == dying {
+            let mask = affinityMasks[Int(affinityOf.load(event))]
+            guard let to = leastLoaded(in: mask.intersection(survivingCPUs)) ?? leastLoaded(in: survivingCPUs) else {
+                break
+            }
+            moveOne(event, to: to, &move, put)
+            perCPU(0)[to] += 1
+            perCPU(0)[dying] -= 1
+            perCPU(3)[to] = 1
+            placed += 1
+        }
+        move.lowerBound = placed
+        if placed > 0 {
+            for cpu in 0 ..< marked.count where marked[cpu] == 1 {
+                put(.SYNC(target: target(of: LogicalCPU(cpu), state)))
+            }
+            tally()
+        }
         let lpisPerCPU = perCPU(0)
         let cpus = primaryCollection.count
         // Survivors' CPUs and counts, in CPU order, in slots 1 and 2.
@@ -508,7 +554,7 @@ enum ITS {
         }
         let counts = UnsafeMutableBufferPointer(rebasing: survivorCount[0 ..< survivors])
         let cost = LPIOfflineCost(dyingCount: lpis, collections: collections, survivors: counts)
-        move.lowerBound = cost.minimumMoveCommands
+        move.lowerBound += cost.minimumMoveCommands
         move.perLPI = cost.perLPI
         let take = perCPU(3)
         for cpu in 0 ..< cpus { take[cpu] = 0 }
@@ -553,7 +599,21 @@ enum ITS {
     /// The balanced online move: the fewest MOVIs that bring every online
     /// CPU's count within one of the others' (`LPIBalanceTarget`).
     private static func balancedOnline(online: CPUMask, _ move: inout LPIMove, _ put: (ITSOperation) -> Void) {
+        // LPIs whose affinity was broken and has an online CPU again go
+        // back inside it first, one MOVI each.
         tally()
+        let receiving = receivingCPUs(online)
+        var restored = 0
+        for event in 0 ..< mappedEvents where affinityOf.load(event) != 0 {
+            let mask = affinityMasks[Int(affinityOf.load(event))]
+            guard !mask.contains(LogicalCPU(cpu(ofEvent: event))),
+                  let to = leastLoaded(in: mask.intersection(receiving)) else { continue }
+            perCPU(0)[cpu(ofEvent: event)] -= 1
+            moveOne(event, to: to, &move, put)
+            perCPU(0)[to] += 1
+            restored += 1
+        }
+        if restored > 0 { tally() }
         let lpisPerCPU = perCPU(0)
         let cpus = primaryCollection.count
         var members: [Int] = []
@@ -564,7 +624,7 @@ enum ITS {
         }
         guard !counts.isEmpty else { return }
         let balance = LPIBalanceTarget(counts: counts)
-        move.lowerBound = balance.moves
+        move.lowerBound = restored + balance.moves
         let give = perCPU(1)
         let take = perCPU(2)
         for cpu in 0 ..< cpus {
@@ -581,6 +641,77 @@ enum ITS {
         synchronise(marks, put)
     }
 
+    /// The CPU of `cpus` with the fewest LPIs by the last `tally` (slot 0),
+    /// lowest number on a tie; nil when `cpus` is empty.
+    private static func leastLoaded(in cpus: CPUMask) -> Int? {
+        var best: Int? = nil
+        var cpu = cpus.first
+        while let current = cpu {
+            if best == nil || perCPU(0)[current.index] < perCPU(0)[best!] { best = current.index }
+            cpu = cpus.next(after: current)
+        }
+        return best
+    }
+
+    /// What `setAffinity` did.
+    enum AffinityResult {
+        /// The LPI stays on (or moved with one MOVI to) this CPU.
+        case routed(cpu: Int, moved: Bool)
+        /// No CPU of the mask is online (or can receive LPIs); nothing changed.
+        case noOnlineCPU
+        /// Every slot for distinct LPI affinities is in use; nothing changed.
+        case tooManyAffinities
+        /// The ITS did not take the command.
+        case failed
+    }
+
+    /// Requests `mask` for the LPI of `event`, as for SPIs: it stays where
+    /// it is if that CPU is in the mask, and otherwise moves with one MOVI
+    /// (and a SYNC) to the least loaded online CPU of the mask. On the
+    /// controlling CPU (the console), never on an interrupt path.
+    static func setAffinity(_ event: Int, to mask: CPUMask) -> AffinityResult {
+        var result = AffinityResult.failed
+        let done = submit { put in
+            let receiving = receivingCPUs(CPUs.online)
+            guard !mask.intersection(receiving).isEmpty else {
+                result = .noOnlineCPU
+                return
+            }
+            // The slot: the default, an equal mask, or one no LPI uses.
+            var slot = -1
+            if mask.intersection(affinityMasks[0]) == affinityMasks[0] { slot = 0 }
+            for candidate in 1 ... affinitySlots where slot < 0 && affinityMasks[candidate] == mask { slot = candidate }
+            if slot < 0 {
+                var used = [Bool](repeating: false, count: affinitySlots + 1)
+                for other in 0 ..< mappedEvents where other != event { used[Int(affinityOf.load(other))] = true }
+                for candidate in 1 ... affinitySlots where slot < 0 && !used[candidate] { slot = candidate }
+                guard slot > 0 else {
+                    result = .tooManyAffinities
+                    return
+                }
+                affinityMasks[slot] = mask
+            }
+            affinityOf.store(event, UInt32(slot))
+            let current = cpu(ofEvent: event)
+            if mask.contains(LogicalCPU(current)) && receiving.contains(LogicalCPU(current)) {
+                result = .routed(cpu: current, moved: false)
+                return
+            }
+            tally()
+            guard let to = leastLoaded(in: mask.intersection(receiving)), let state else { return }
+            var move = LPIMove(cpu: to, up: false)
+            moveOne(event, to: to, &move, put)
+            put(.SYNC(target: target(of: LogicalCPU(to), state)))
+            result = .routed(cpu: to, moved: true)
+        }
+        return done ? result : .failed
+    }
+
+    /// The requested affinity of the LPI of `event`.
+    static func affinity(ofEvent event: Int) -> CPUMask {
+        affinityMasks[Int(affinityOf.load(event))]
+    }
+
     /// The seed policy offline: each of `dying`'s LPIs to the next online
     /// CPU of the round-robin cursor, one MOVI each.
     private static func seedOffline(_ dying: Int, online: CPUMask, _ move: inout LPIMove,
@@ -588,7 +719,7 @@ enum ITS {
         let marks = perCPU(3)
         for cpu in 0 ..< marks.count { marks[cpu] = 0 }
         for event in 0 ..< mappedEvents where cpu(ofEvent: event) == dying {
-            guard let next = nextSeedCPU(online) else { return }
+            guard let next = nextSeedCPU(online, within: affinity(ofEvent: event)) else { return }
             moveOne(event, to: next, &move, put)
             marks[next] = 1
         }
@@ -601,7 +732,7 @@ enum ITS {
         let marks = perCPU(3)
         for cpu in 0 ..< marks.count { marks[cpu] = 0 }
         for event in 0 ..< mappedEvents {
-            guard let next = nextSeedCPU(online) else { return }
+            guard let next = nextSeedCPU(online, within: affinity(ofEvent: event)) else { return }
             guard cpu(ofEvent: event) != next else { continue }
             moveOne(event, to: next, &move, put)
             marks[next] = 1
@@ -609,15 +740,17 @@ enum ITS {
         synchronise(marks, put)
     }
 
-    /// The CPU after the seed cursor that can receive LPIs, cyclically;
-    /// advances the cursor.
-    private static func nextSeedCPU(_ online: CPUMask) -> Int? {
+    /// The CPU after the seed cursor that can receive LPIs, cyclically,
+    /// in `mask` when one of it can (else any); advances the cursor.
+    private static func nextSeedCPU(_ online: CPUMask, within mask: CPUMask) -> Int? {
         let cpus = primaryCollection.count
-        for step in 1 ... cpus {
-            let cpu = (seedCursor + step) % cpus
-            if receives(cpu, online) {
-                seedCursor = cpu
-                return cpu
+        for pass in 0 ..< 2 {
+            for step in 1 ... cpus {
+                let cpu = (seedCursor + step) % cpus
+                if receives(cpu, online) && (pass == 1 || mask.contains(LogicalCPU(cpu))) {
+                    seedCursor = cpu
+                    return cpu
+                }
             }
         }
         return nil
