@@ -83,6 +83,9 @@ enum ITS {
     /// The distinct requested affinities of LPIs, slot 0 every CPU; a slot
     /// no LPI uses is reused. Written under `queueLock`.
     nonisolated(unsafe) static var affinityMasks = UnsafeMutableBufferPointer<CPUMask>(start: nil, count: 0)
+    /// LPIs with a requested affinity other than the default (the moves
+    /// skip their walk when there are none). Written under `queueLock`.
+    nonisolated(unsafe) static var requestedAffinities = 0
     /// Distinct LPI affinities the kernel keeps besides the default.
     static let affinitySlots = 16
     /// The seed policy's round-robin cursor for LPIs (Xen's `cpu_next`,
@@ -468,7 +471,14 @@ enum ITS {
     private static func distribute(give: UnsafeMutableBufferPointer<Int>, take: UnsafeMutableBufferPointer<Int>,
                                    _ move: inout LPIMove, _ put: (ITSOperation) -> Void) {
         var receiver = 0
-        for pass in 0 ..< 2 {
+        // The first pass only when a giving CPU holds a collection besides
+        // its primary one.
+        var firstPass = 1
+        for icid in 0 ..< collectionTarget.count where perCollection[icid] > 0 {
+            let cpu = Int(collectionTarget.load(icid))
+            if give[cpu] > 0 && Int(primaryCollection.load(cpu)) != icid + 1 { firstPass = 0 }
+        }
+        for pass in firstPass ..< 2 {
             for event in 0 ..< mappedEvents {
                 let icid = Int(collectionOf.load(event))
                 let source = Int(collectionTarget.load(icid))
@@ -489,12 +499,12 @@ enum ITS {
         for cpu in 0 ..< mark.count where mark[cpu] > 0 { put(.SYNC(target: target(of: LogicalCPU(cpu), state))) }
     }
 
-    /// After a move: frees every collection no LPI is in that is not a
+    /// After a move (the tally current: every move started with `tally`
+    /// and `moveOne` kept it so): frees every collection no LPI is in that is not a
     /// CPU's primary, and the primary of `offline` (its CPU is gone; a
     /// new one is mapped when it joins again).
     private static func releaseCollections(offline: Int) {
         if offline >= 0 { primaryCollection.store(offline, 0) }
-        tally()
         for icid in 0 ..< collectionTarget.count where collectionTarget.load(icid) != freeCollection {
             let cpu = Int(collectionTarget.load(icid))
             if perCollection[icid] == 0 && Int(primaryCollection.load(cpu)) != icid + 1 {
@@ -516,14 +526,13 @@ enum ITS {
         let marked = perCPU(3)
         for cpu in 0 ..< marked.count { marked[cpu] = 0 }
         var placed = 0
-        for event in 0 ..< mappedEvents where affinityOf.load(event) != 0 && cpu(ofEvent: event) == dying {
+        for event in 0 ..< (requestedAffinities > 0 ? mappedEvents : 0)
+        where affinityOf.load(event) != 0 && cpu(ofEvent: event) == dying {
             let mask = affinityMasks[Int(affinityOf.load(event))]
             guard let to = leastLoaded(in: mask.intersection(survivingCPUs)) ?? leastLoaded(in: survivingCPUs) else {
                 break
             }
             moveOne(event, to: to, &move, put)
-            perCPU(0)[to] += 1
-            perCPU(0)[dying] -= 1
             perCPU(3)[to] = 1
             placed += 1
         }
@@ -532,7 +541,6 @@ enum ITS {
             for cpu in 0 ..< marked.count where marked[cpu] == 1 {
                 put(.SYNC(target: target(of: LogicalCPU(cpu), state)))
             }
-            tally()
         }
         let lpisPerCPU = perCPU(0)
         let cpus = primaryCollection.count
@@ -580,6 +588,8 @@ enum ITS {
             where collectionTarget.load(icid) == UInt32(dying) && perCollection[icid] > 0 {
                 put(.MAPC(collection: ITSCollectionID(UInt16(icid)), target: destination, valid: true))
                 collectionTarget.store(icid, UInt32(t))
+                lpisPerCPU[t] += perCollection[icid]
+                lpisPerCPU[dying] -= perCollection[icid]
                 mapcsIssued.add()
                 move.mapc += 1
             }
@@ -604,16 +614,13 @@ enum ITS {
         tally()
         let receiving = receivingCPUs(online)
         var restored = 0
-        for event in 0 ..< mappedEvents where affinityOf.load(event) != 0 {
+        for event in 0 ..< (requestedAffinities > 0 ? mappedEvents : 0) where affinityOf.load(event) != 0 {
             let mask = affinityMasks[Int(affinityOf.load(event))]
             guard !mask.contains(LogicalCPU(cpu(ofEvent: event))),
                   let to = leastLoaded(in: mask.intersection(receiving)) else { continue }
-            perCPU(0)[cpu(ofEvent: event)] -= 1
             moveOne(event, to: to, &move, put)
-            perCPU(0)[to] += 1
             restored += 1
         }
-        if restored > 0 { tally() }
         let lpisPerCPU = perCPU(0)
         let cpus = primaryCollection.count
         var members: [Int] = []
@@ -691,6 +698,7 @@ enum ITS {
                 }
                 affinityMasks[slot] = mask
             }
+            if (affinityOf.load(event) == 0) != (slot == 0) { requestedAffinities += slot == 0 ? -1 : 1 }
             affinityOf.store(event, UInt32(slot))
             let current = cpu(ofEvent: event)
             if mask.contains(LogicalCPU(current)) && receiving.contains(LogicalCPU(current)) {
@@ -716,6 +724,7 @@ enum ITS {
     /// CPU of the round-robin cursor, one MOVI each.
     private static func seedOffline(_ dying: Int, online: CPUMask, _ move: inout LPIMove,
                                     _ put: (ITSOperation) -> Void) {
+        tally()
         let marks = perCPU(3)
         for cpu in 0 ..< marks.count { marks[cpu] = 0 }
         for event in 0 ..< mappedEvents where cpu(ofEvent: event) == dying {
@@ -729,6 +738,7 @@ enum ITS {
     /// The seed policy online: every LPI re-spread round-robin over the
     /// online CPUs, a MOVI where its CPU changes.
     private static func seedOnline(online: CPUMask, _ move: inout LPIMove, _ put: (ITSOperation) -> Void) {
+        tally()
         let marks = perCPU(3)
         for cpu in 0 ..< marks.count { marks[cpu] = 0 }
         for event in 0 ..< mappedEvents {
@@ -756,9 +766,18 @@ enum ITS {
         return nil
     }
 
-    /// One MOVI: `event`'s LPI into `cpu`'s primary collection.
+    /// One MOVI: `event`'s LPI into `cpu`'s primary collection; keeps the
+    /// tally (LPIs per collection and per CPU) current.
     private static func moveOne(_ event: Int, to cpu: Int, _ move: inout LPIMove, _ put: (ITSOperation) -> Void) {
         let destination = UInt32(primaryCollection.load(cpu) - 1)
+        let source = Int(collectionOf.load(event))
+        // The tally's two first arrays, by pointer: this runs per LPI moved.
+        let tally = moveScratch.baseAddress!
+        let perCPUBase = collectionTarget.count
+        tally[source] -= 1
+        tally[Int(destination)] += 1
+        tally[perCPUBase + Int(collectionTarget.load(source))] -= 1
+        tally[perCPUBase + cpu] += 1
         put(.MOVI(device: kernelDevice, event: ITSEventID(UInt32(event)),
                   collection: ITSCollectionID(UInt16(destination))))
         collectionOf.store(event, destination)
