@@ -119,5 +119,38 @@ def make_check(smp, el, policy="balanced", hotplug=1):
     return check
 
 
+
+
+def lpi_console():
+    """`fire` and `irq-affinity` on LPIs from the console: an unmapped LPI
+    is refused; an LPI asked onto cpu 3 moves there with one MOVI, breaks
+    (runs elsewhere, once) while cpu 3 is offline and returns when it is
+    back; `irqs` summarises LPIs per cpu instead of 8192 rows."""
+    result = boot(APPEND="-- irq-affinity 8200 3; fire 8200 2; cpu-offline 3; irq-affinity 8200; fire 8200; "
+                         "cpu-online 3; irq-affinity 8200; fire 8200; irqs; fire 16384",
+                  QEMUFLAGS="-trace gicv3_its_cmd_int")
+    expect_status(result, 2)
+    output = result.output
+    expect("INTID 8200: requested 3, moved with MOVI to cpu 3" in output, "irq-affinity did not move the LPI to cpu 3")
+    expect("INTID 8200: fired 2, handled 2, on cpu 3 (its collection targets cpu 3)" in output,
+           "the LPI was not handled twice on cpu 3")
+    broken = re.search(r"INTID 8200: requested 3, collection \d+ targets cpu (\d+), affinity broken", output)
+    expect(broken and broken.group(1) != "3", "with cpu 3 offline the LPI's affinity did not break")
+    expect("INTID 8200: fired 1, handled 1, on cpu %s" % broken.group(1) in output,
+           "the LPI was not handled once on cpu %s while cpu 3 was offline" % broken.group(1))
+    expect(re.search(r"INTID 8200: requested 3, collection \d+ targets cpu 3$", output, re.M),
+           "the LPI did not return to cpu 3 when it came back")
+    expect(output.count("INTID 8200: fired 1, handled 1, on cpu 3 (its collection targets cpu 3)") == 1,
+           "the LPI was not handled on cpu 3 after it came back")
+    rows = re.findall(r"^    (?:CPU|off) +(\d+) +(\d+) +(\d+) +(\d+)$", output, re.M)
+    expect(len(rows) == 4 and sum(int(held) for _, _, held, _ in rows) == LPIS,
+           "irqs did not list the LPIs held per cpu: %r" % rows)
+    expect("    LPI 8200: requested 3, on cpu 3" in output, "irqs did not list the LPI's requested affinity")
+    expect("error: INTID 16384 is not an LPI the ITS maps (LPIs are 8192-16383)" in output,
+           "an unmapped LPI was not refused")
+    traced = len(re.findall(r"gicv3_its_cmd_int GICv3 ITS: command INT DeviceID 0x0 EventID 0x8$", output, re.M))
+    expect(traced == 4, "QEMU traced %d INT commands for LPI 8200, the console fired 4" % traced)
+
+
 CHECKS = [make_check(4, 1), make_check(8, 1), make_check(20, 1), make_check(4, 2), make_check(8, 1, "seed"),
-          make_check(4, 1, hotplug=0)]
+          make_check(4, 1, hotplug=0), lpi_console]
