@@ -91,6 +91,7 @@ func kernelMain(_ entryLevel: UInt64, _ bootStatus: UInt64) -> UInt32 {
     guard bringUpSystem(lpis: lpis) else { return 1 }
     // Armed only now, so that boot bring-up never meets them.
     guard FaultInjection.arm(commandLine) else { return 2 }
+    Stress.firesLPIs = commandLine.contains(word: "stress-lpis")
 
     if commandLine.contains(word: "lpi-check") {
         return LPICheck.run(commandLine) == 0 ? 0 : 1
