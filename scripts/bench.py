@@ -23,6 +23,8 @@ import subprocess
 import sys
 import tempfile
 
+import bench_lpi
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 IMAGE = os.path.join(ROOT, "build", "hotplug-on", "image.elf")
 SMPS = [4, 8, 16, 20, 32]
@@ -184,6 +186,9 @@ def image_sizes(image=IMAGE):
 def main():
     subprocess.run(["make", "-s", "-C", ROOT, IMAGE], check=True)
     sections, failures, results = qemu_tables()
+    lpi_sections, lpi_targets, lpi_failures = bench_lpi.run(results)
+    sections += lpi_sections
+    failures += lpi_failures
 
     print("bench: host benchmarks (scripts/host-bench.sh)", file=sys.stderr, flush=True)
     host = subprocess.run([os.path.join(ROOT, "scripts", "host-bench.sh")], capture_output=True, text=True)
@@ -231,7 +236,7 @@ def main():
         ("balanced offline-path ticks <= 0.5 x seed at -smp 8 on the fixed sequence (measured %.2f)" % tick_ratio,
          tick_ratio <= 0.5),
         ("image text + data <= 64 KiB (measured %d KiB)" % ((text + data + 1023) // 1024), text + data <= 65536),
-    ]
+    ] + lpi_targets
     report = ["# Benchmarks", "",
               "Written by `make bench` on %s. Machine: %s." % (datetime.date.today().isoformat(), machine), "",
               "## Targets", ""]
