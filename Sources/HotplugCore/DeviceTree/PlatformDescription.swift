@@ -31,6 +31,8 @@ public struct PlatformDescription {
     public let uart: PeripheralDescription
     /// The PL031 real-time clock ("arm,pl031"), when the machine has one.
     public let rtc: PeripheralDescription?
+    /// The generic timer's PPIs ("arm,armv8-timer"), when the tree lists them.
+    public let timer: GenericTimerDescription?
 
     /// Number of RAM regions kept, at least 1.
     public let memoryRegionCount: Int
@@ -99,6 +101,7 @@ public struct PlatformDescription {
         } else {
             self.rtc = nil
         }
+        self.timer = try GenericTimerDescription(deviceTree: tree, interruptCells: gic.interruptCells)
 
         // RAM (§3.4): every `reg` entry of every memory node, up to the limit.
         var memoryRegions = InlineArray<4, PhysicalAddressRange>(repeating: PhysicalAddressRange(base: 0, size: 0)!)

@@ -84,6 +84,7 @@ func kernelMain(_ entryLevel: UInt64, _ bootStatus: UInt64) -> UInt32 {
         _ = InterruptMigration.select(kind)
     }
     guard bringUpSystem() else { return 1 }
+    guard LoadEpochClock.configure(commandLine) else { return 2 }
     // Armed only now, so that boot bring-up never meets them.
     guard FaultInjection.arm(commandLine) else { return 2 }
 

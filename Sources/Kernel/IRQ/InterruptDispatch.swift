@@ -26,6 +26,7 @@ func kernelIRQEntry(_ frame: UnsafeMutableRawPointer) {
         if id.isShared {
             SharedInterrupts.handle(id, on: cpu)
         } else {
+            _ = LoadEpochClock.handle(id, on: cpu)
             CPUInterface.endOfInterrupt(id)   // SGIs only wake the idle loop
         }
     }
