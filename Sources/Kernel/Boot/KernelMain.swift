@@ -92,6 +92,12 @@ func kernelMain(_ entryLevel: UInt64, _ bootStatus: UInt64) -> UInt32 {
         return LPICheck.run() == 0 ? 0 : 1
     }
 
+    if commandLine.contains(word: "load-storm") {
+        TestInterrupts.claim()
+        _ = InterruptMigration.rebalance(.up(machine.bootCPU))
+        return LoadStorm.run() ? 0 : 1
+    }
+
     if commandLine.contains(word: "bench") {
         TestInterrupts.claim()
         return Benchmark.run(seed: 1) ? 0 : 1
