@@ -23,10 +23,12 @@ import Synchronization
 ///
 /// One line per epoch, read by the QEMU check and by scripts/bench_latency.py:
 ///
-///     load-storm epoch PHASE K online LIST busiest B bound L permille R moves M goal met|missed
+///     load-storm epoch PHASE K online LIST busiest B largest X total T bound L permille R moves M goal met|missed
 ///     load-storm cpu-load PHASE K L0 L1 ... (handled per CPU this epoch, - offline)
 ///
-/// (R = 1000·B/L; M = descriptors moved by the close that ended epoch K.)
+/// (X, T: the largest rate and the sum of the rates the deck fires; L =
+/// max(X, ⌈T / online⌉); R = 1000·B/L; M = descriptors moved by the close
+/// that ended epoch K.)
 enum LoadStorm {
     /// The heaviest SPI's firings per epoch.
     static let zipfScale = 120
@@ -261,6 +263,8 @@ enum LoadStorm {
             out.write(" online ")
             out.write(online.cpuList)
             out.write(" busiest ", busiest)
+            out.write(" largest ", largest)
+            out.write(" total ", total)
             out.write(" bound ", bound)
             out.write(" permille ", permille)
             out.write(" moves ", moves)
