@@ -98,6 +98,11 @@ func kernelMain(_ entryLevel: UInt64, _ bootStatus: UInt64) -> UInt32 {
         return LoadStorm.run() ? 0 : 1
     }
 
+    if commandLine.contains(word: "bench-latency") {
+        TestInterrupts.claim()
+        return HotplugLatency.run() ? 0 : 1
+    }
+
     if commandLine.contains(word: "bench") {
         TestInterrupts.claim()
         return Benchmark.run(seed: 1) ? 0 : 1

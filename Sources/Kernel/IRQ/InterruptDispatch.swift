@@ -22,6 +22,7 @@ func kernelIRQEntry(_ frame: UnsafeMutableRawPointer) {
             ITS.handle(id, on: cpu)
             continue
         }
+        KernelHooks.interruptEntered?(id.rawValue, cpu.index)
         InterruptCounters.recordHandled(id, on: cpu)
         if id.isShared {
             SharedInterrupts.handle(id, on: cpu)
