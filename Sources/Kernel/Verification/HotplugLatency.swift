@@ -26,31 +26,32 @@ import Synchronization
 /// Output, read by scripts/bench_latency.py (latencies in counter ticks):
 ///
 ///     latency-frequency HZ
-///     latency-samples CLASS T1 T2 ...      (CLASS: quiet, steady-offline,
-///                                           steady-online, moved-offline, moved-online)
-///     latency-blackout requested K moved M blackout-max T mean T
-///     latency-total samples N dropped D
+///     latency-hist CLASS count N max T B:N B:N ...   (buckets: `Collected`;
+///         CLASS: quiet, steady-offline, steady-online, moved-offline, moved-online)
+///     latency-blackout requested K moved M pending P blackout-max T mean T
+///     latency-total failures F
 enum HotplugLatency {
-    /// One latency: the firing's stamp and the ticks to handler entry.
-    struct Sample {
-        var slot: UInt16
-        var firedAt: UInt64
-        var ticks: UInt32
-    }
-
-    static let capacity = 1 << 16
+    /// Histogram buckets per slot (`Collected.bucket`).
+    static let bucketCount = 256
 
     /// Per layout slot: the stamp of the firing in flight, 0 for none.
-    /// Allocated once (`prepare`, controller, before recording starts);
-    /// an entry is written by the firer while it holds the slot's in-flight
+    /// Allocated once (`run`, controller, before recording starts); an
+    /// entry is written by the firer while it holds the slot's in-flight
     /// claim, before the firing's `GICD_ISPENDR` write (a DSB orders them),
     /// and read and cleared by the CPU that acknowledges the firing, before
     /// the handler releases the claim.
     nonisolated(unsafe) static var stamps = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
-    /// The samples; entry i written by the CPU that took index i.
-    nonisolated(unsafe) static var samples = UnsafeMutablePointer<Sample>.allocate(capacity: 1)
-    static let sampleCount = Atomic<Int>(0)
-    static let dropped = Atomic<Int>(0)
+    /// Per slot, `bucketCount` counts: the latencies of the current run.
+    /// Written by the hook under the slot's in-flight claim (one firing of a
+    /// slot at a time, so one writer at a time; the claim's release and
+    /// acquire order successive writers), read by the controller once the
+    /// run has drained.
+    nonisolated(unsafe) static var histograms = UnsafeMutablePointer<UInt32>.allocate(capacity: 1)
+    /// Per slot: the run's largest latency and the sum of its latencies, as
+    /// `histograms`.
+    nonisolated(unsafe) static var longest = UnsafeMutablePointer<UInt32>.allocate(capacity: 1)
+    nonisolated(unsafe) static var sums = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
+    /// Whether firings are stamped now.
     static let recording = Atomic<Bool>(false)
 
     /// From `TestInterrupts.fire`, the in-flight claim held: stamps the
@@ -62,19 +63,18 @@ enum HotplugLatency {
         arch_dsb_ish()
     }
 
-    /// `KernelHooks.interruptEntered`: IRQ path, interrupts masked.
+    /// `KernelHooks.interruptEntered`: IRQ path, interrupts masked. Bins
+    /// the latency of a stamped firing into its slot's histogram.
     static func entered(_ intid: UInt32, _ cpu: Int) {
         let now = arch_read_counter()
         guard let slot = InterruptCounters.layout.slot(of: InterruptID(intid)) else { return }
         let stamp = stamps[slot]
         guard stamp != 0 else { return }
         stamps[slot] = 0
-        let index = sampleCount.wrappingAdd(1, ordering: .relaxed).oldValue
-        guard index < capacity else {
-            dropped.wrappingAdd(1, ordering: .relaxed)
-            return
-        }
-        samples[index] = Sample(slot: UInt16(slot), firedAt: stamp, ticks: UInt32(truncatingIfNeeded: now &- stamp))
+        let ticks = UInt32(truncatingIfNeeded: min(now &- stamp, UInt64(UInt32.max)))
+        histograms[slot * bucketCount + Collected.bucket(ticks)] &+= 1
+        longest[slot] = max(longest[slot], ticks)
+        sums[slot] &+= UInt64(ticks)
     }
 
     /// The job. False after a FAIL line.
@@ -88,7 +88,9 @@ enum HotplugLatency {
         let slotCount = InterruptCounters.layout.slotCount
         stamps = UnsafeMutablePointer<UInt64>.allocate(capacity: slotCount)
         stamps.initialize(repeating: 0, count: slotCount)
-        samples = UnsafeMutablePointer<Sample>.allocate(capacity: capacity)
+        histograms = UnsafeMutablePointer<UInt32>.allocate(capacity: slotCount * bucketCount)
+        longest = UnsafeMutablePointer<UInt32>.allocate(capacity: slotCount)
+        sums = UnsafeMutablePointer<UInt64>.allocate(capacity: slotCount)
         InterruptMigration.routingLock.withLock { $0.printsNotes = false }
         defer { InterruptMigration.routingLock.withLock { $0.printsNotes = true } }
         KernelHooks.interruptEntered = { intid, cpu in HotplugLatency.entered(intid, cpu) }
@@ -135,46 +137,72 @@ enum HotplugLatency {
 
         failures += blackoutSeries(victim: order[order.count - 1])
         Console.line { out in
-            out.write("latency-total samples ", min(sampleCount.load(ordering: .relaxed), capacity))
-            out.write(" dropped ", dropped.load(ordering: .relaxed))
-            out.write(" failures ", failures)
+            out.write("latency-total failures ", failures)
         }
         return failures == 0
     }
 
-    /// Latencies gathered for one class, printed together.
+    /// Latencies gathered for one class: a histogram with buckets of an
+    /// eighth of an octave (exact below 16 ticks), printed as the nonzero
+    /// buckets `index:count`; bucket `b` ≥ 16 holds ticks from
+    /// `(8 + m) << (e − 3)` with `e = 4 + (b − 16) / 8`, `m = (b − 16) % 8`.
     struct Collected {
-        var ticks: [UInt32] = []
+        var buckets = [Int](repeating: 0, count: 256)
+        var count = 0
+        var longest: UInt32 = 0
+
+        static func bucket(_ ticks: UInt32) -> Int {
+            guard ticks >= 16 else { return Int(ticks) }
+            let exponent = 31 - ticks.leadingZeroBitCount
+            let mantissa = Int((ticks >> UInt32(exponent - 3)) & 7)
+            return 16 + (exponent - 4) * 8 + mantissa
+        }
+
+        var sum: UInt64 = 0
+
+        /// Adds the current run's latencies of layout slot `slot`.
+        mutating func add(slot: Int) {
+            for bucket in 0 ..< HotplugLatency.bucketCount {
+                let n = Int(HotplugLatency.histograms[slot * HotplugLatency.bucketCount + bucket])
+                buckets[bucket] += n
+                count += n
+            }
+            longest = max(longest, HotplugLatency.longest[slot])
+            sum &+= HotplugLatency.sums[slot]
+        }
 
         func print(_ name: StaticString) {
-            var start = 0
-            repeat {
-                let end = min(start + 24, ticks.count)
-                Console.line { out in
-                    out.write("latency-samples ")
-                    out.write(name)
-                    for index in start ..< end { out.write(" ", Int(ticks[index])) }
+            Console.line { out in
+                out.write("latency-hist ")
+                out.write(name)
+                out.write(" count ", count)
+                out.write(" max ", Int(longest))
+                for (index, n) in buckets.enumerated() where n > 0 {
+                    out.write(" ", index)
+                    out.write(":", n)
                 }
-                start = end
-            } while start < ticks.count
+            }
         }
     }
 
-    /// Starts recording from an empty table.
+    /// Starts recording from empty histograms (nothing in flight).
     private static func startRecording() {
-        sampleCount.store(0, ordering: .relaxed)
+        let slotCount = InterruptCounters.layout.slotCount
+        histograms.update(repeating: 0, count: slotCount * bucketCount)
+        longest.update(repeating: 0, count: slotCount)
+        sums.update(repeating: 0, count: slotCount)
         recording.store(true, ordering: .releasing)
     }
 
-    /// Stops the storm, waits until every firing is handled, stops recording.
+    /// Stops stamping, then waits until every firing is handled.
     private static func finishRecording() -> Bool {
+        recording.store(false, ordering: .releasing)
         let drained = Deadline.wait(milliseconds: 1000, for: .otherCPUs) {
             for id in TestInterrupts.spis where InterruptCounters.firedCount(id) != InterruptCounters.handledCount(id) {
                 return false
             }
             return true
         }
-        recording.store(false, ordering: .releasing)
         if !drained { Console.line("FAIL: bench-latency: fired test SPIs not handled within 1 s") }
         return drained
     }
@@ -198,14 +226,9 @@ enum HotplugLatency {
         let drained = finishRecording()
         var changed: [Bool] = []
         for (index, id) in spis.enumerated() { changed.append((machine.routedCPU(of: id)?.index ?? -1) != before[index]) }
-        let slotOfFirst = InterruptCounters.layout.slot(of: spis[0]) ?? 0
-        let count = min(sampleCount.load(ordering: .acquiring), capacity)
-        for index in 0 ..< count {
-            let sample = samples[index]
-            guard sample.firedAt >= started && sample.firedAt <= ended else { continue }
-            let position = Int(sample.slot) - slotOfFirst
-            guard position >= 0 && position < spis.count else { continue }
-            if changed[position] { moved.ticks.append(sample.ticks) } else { steady.ticks.append(sample.ticks) }
+        for (index, id) in spis.enumerated() {
+            guard let slot = InterruptCounters.layout.slot(of: id) else { continue }
+            if changed[index] { moved.add(slot: slot) } else { steady.add(slot: slot) }
         }
         return (outcome != nil && drained, ended &- started)
     }
@@ -219,9 +242,8 @@ enum HotplugLatency {
         let ended = arch_read_counter()
         LatencyStorm.stop()
         _ = finishRecording()
-        let count = min(sampleCount.load(ordering: .acquiring), capacity)
-        for index in 0 ..< count where samples[index].firedAt >= started && samples[index].firedAt <= ended {
-            quiet.ticks.append(samples[index].ticks)
+        for id in TestInterrupts.spis {
+            if let slot = InterruptCounters.layout.slot(of: id) { quiet.add(slot: slot) }
         }
     }
 
@@ -257,20 +279,17 @@ enum HotplugLatency {
             let outcome = HotplugOperation.offline.check(on: victim) { $0.write("bench-latency: ") }
             if !finishRecording() || outcome == nil { failures += 1 }
             blackoutVictim = nil
-            var longest: UInt32 = 0
-            var sum: UInt64 = 0
-            let count = min(sampleCount.load(ordering: .acquiring), capacity)
-            for index in 0 ..< count {
-                longest = max(longest, samples[index].ticks)
-                sum += UInt64(samples[index].ticks)
+            var run = Collected()
+            for id in spis {
+                if let slot = InterruptCounters.layout.slot(of: id) { run.add(slot: slot) }
             }
             let movedCount = outcome?.rebalance.descriptorsMoved ?? 0
             Console.line { out in
                 out.write("latency-blackout requested ", requested)
                 out.write(" moved ", movedCount)
-                out.write(" pending ", count)
-                out.write(" blackout-max ", Int(longest))
-                out.write(" mean ", count == 0 ? 0 : Int(sum / UInt64(count)))
+                out.write(" pending ", run.count)
+                out.write(" blackout-max ", Int(run.longest))
+                out.write(" mean ", run.count == 0 ? 0 : Int(run.sum / UInt64(run.count)))
             }
             for index in 0 ..< requested { _ = InterruptAffinity.set(spis[index], to: every) }
             if HotplugOperation.online.check(on: victim, context: { $0.write("bench-latency: ") }) == nil {
