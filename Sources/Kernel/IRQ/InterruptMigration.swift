@@ -84,17 +84,21 @@ enum InterruptMigration {
     }
 
     /// `closeEpoch` from the epoch clock's tick (`LoadEpochClock`), on the
-    /// interrupt path: nil, nothing done, when the routing lock is held
-    /// (the tick must not wait) or the policy measures no load. No notes
-    /// printed.
+    /// interrupt path: false, nothing done, when the routing lock is held
+    /// (the tick must not wait). No notes printed.
     @inline(never)
-    static func closeEpochFromInterrupt() -> RebalanceOutcome? {
-        routingLock.tryWithLock { state in closeEpoch(&state) } ?? nil
+    static func closeEpochFromInterrupt() -> Bool {
+        routingLock.tryWithLock { state in _ = closeEpoch(&state) } != nil
     }
 
-    /// The close itself, the routing lock held.
+    /// The close itself, the routing lock held. Under a policy that
+    /// measures no load the epoch still ends (the clock counts it) but
+    /// nothing is measured or placed.
     private static func closeEpoch(_ state: inout State) -> RebalanceOutcome? {
-        guard state.policy.measuresLoad else { return nil }
+        guard state.policy.measuresLoad else {
+            LoadEpochClock.epochClosed(moving: 0)
+            return nil
+        }
         InterruptCounters.takeEpochCounts { position, handled in
             state.policy.recordHandled(handled, at: position)
         }

@@ -8,9 +8,10 @@ import Synchronization
 /// and the load policy re-places within the masks, move budget and
 /// hysteresis (`LoadPolicy.endEpoch`).
 ///
-/// Only while the policy in force measures load, and only when
-/// `epoch-ms=N` (N ≥ 1) is on the command line; the console's `epoch` and
-/// every hotplug operation still close epochs on their own. Every close,
+/// Only when `epoch-ms=N` (N ≥ 1) is on the command line; the console's
+/// `epoch` and every hotplug operation still close epochs on their own.
+/// Under a policy that measures no load an epoch still ends and is counted
+/// (so a job can compare policies epoch by epoch), with nothing placed. Every close,
 /// whatever its cause, on the boot CPU re-arms the timer a full period
 /// ahead, so an epoch is never cut short by a tick that was due just after
 /// another close.
@@ -83,7 +84,7 @@ enum LoadEpochClock {
         guard let interrupt, id == interrupt, cpu == clockCPU else { return false }
         // Move the compare value on first: the level drops before the EOI.
         GenericTimer.fire(at: GenericTimer.now &+ periodTicks)
-        if Hotplug.busy.load(ordering: .acquiring) || InterruptMigration.closeEpochFromInterrupt() == nil {
+        if Hotplug.busy.load(ordering: .acquiring) || !InterruptMigration.closeEpochFromInterrupt() {
             deferred.wrappingAdd(1, ordering: .relaxed)
         } else {
             closedByTick.wrappingAdd(1, ordering: .relaxed)
