@@ -101,7 +101,7 @@ def load_storm(smp):
     the epoch closes after the third epoch of each phase move nothing.
     Recomputed here from the per-cpu counts the image prints; every deck
     handled whole (the per-cpu counts add up to the deck's total)."""
-    result = boot(SMP=smp, POLICY="load", APPEND="epoch-ms=200 timeout-scale=5 load-storm", timeout=180)
+    result = boot(SMP=smp, POLICY="load", APPEND="epoch-ms=400 timeout-scale=5 load-storm", timeout=180)
     expect_status(result, 0)
     expect("FAIL" not in result.output, "a FAIL line was printed")
     epochs = LOAD_EPOCH.findall(result.output)
@@ -128,6 +128,17 @@ def load_storm(smp):
             expect(moves == "0", "%s: %s moves after three stationary epochs" % (where, moves))
     expect(re.search(r"^load-storm: epochs 24, goal met in 20 of 20 .* failures 0$", result.output, re.M),
            "the image's own summary disagrees")
+
+
+def epoch_period_must_be_a_whole_number():
+    """epoch-ms=N takes 0 (no timer) to 60000 milliseconds; anything else is
+    refused with one error line and status 2."""
+    for value in ("x", "70000", ""):
+        result = boot(SMP=2, POLICY="load", APPEND="epoch-ms=%s" % value)
+        expect_status(result, 2)
+        expect(result.output.count("error: ") == 1 and
+               "error: epoch-ms '%s' is not a whole number of milliseconds from 0 to 60000" % value in result.output,
+               "epoch-ms=%s: no single error line" % value)
 
 
 def load_storm_smp4():
@@ -197,4 +208,4 @@ def policy_switch_seed_to_balanced():
 
 CHECKS = [make_check(smp, policy, el) for smp in (4, 8, 20) for policy in ("balanced", "seed") for el in (1, 2)]
 CHECKS += [make_check(smp, "load", el) for smp in (4, 8) for el in (1, 2)]
-CHECKS += [load_policy_epochs, load_storm_smp4, load_storm_smp8, hotplug_compiled_out, policy_switch_balanced_to_seed, policy_switch_seed_to_balanced]
+CHECKS += [load_policy_epochs, load_storm_smp4, load_storm_smp8, epoch_period_must_be_a_whole_number, hotplug_compiled_out, policy_switch_balanced_to_seed, policy_switch_seed_to_balanced]
