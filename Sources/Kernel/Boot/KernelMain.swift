@@ -89,6 +89,7 @@ func kernelMain(_ entryLevel: UInt64, _ bootStatus: UInt64) -> UInt32 {
         return 2
     }
     guard bringUpSystem(lpis: lpis) else { return 1 }
+    guard LoadEpochClock.configure(commandLine) else { return 2 }
     #if HYPERVISOR
     guard startGuests(commandLine, console: machine.bootCPU) else { return 2 }
     #endif
@@ -103,6 +104,17 @@ func kernelMain(_ entryLevel: UInt64, _ bootStatus: UInt64) -> UInt32 {
     #endif
     if commandLine.contains(word: "lpi-check") {
         return LPICheck.run(commandLine) == 0 ? 0 : 1
+    }
+
+    if commandLine.contains(word: "load-storm") {
+        TestInterrupts.claim()
+        _ = InterruptMigration.rebalance(.up(machine.bootCPU))
+        return LoadStorm.run() ? 0 : 1
+    }
+
+    if commandLine.contains(word: "bench-latency") {
+        TestInterrupts.claim()
+        return HotplugLatency.run() ? 0 : 1
     }
 
     if commandLine.contains(word: "bench") {
