@@ -233,7 +233,6 @@ ARCH_READ_REGISTER(vmpidr, vmpidr_el2)
 ARCH_WRITE_REGISTER(cnthp_ctl, cnthp_ctl_el2)
 ARCH_READ_REGISTER(cnthp_ctl, cnthp_ctl_el2)
 ARCH_WRITE_REGISTER(cnthp_tval, cnthp_tval_el2)
-ARCH_READ_REGISTER(physical_counter, cntpct_el0)
 
 /* The virtual CPU interface's EL2 registers (IHI 0069 §12.5). */
 ARCH_READ_REGISTER(ich_vtr, ich_vtr_el2)
