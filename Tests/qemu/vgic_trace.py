@@ -31,7 +31,7 @@ import sys
 
 TRACE_EVENTS = ("gicv3_icc_iar1_read", "gicv3_ich_lr_write", "gicv3_icv_iar_read", "gicv3_icv_eoir_write")
 
-_LINE = re.compile(r"^(?:\d+@\d+\.\d+:)?(?P<event>gicv3_icc_iar1_read|gicv3_ich_lr_write|gicv3_icv_iar_read|gicv3_icv_eoir_write)"
+_LINE = re.compile(r"(?:\d+@\d+\.\d+:)?(?P<event>gicv3_icc_iar1_read|gicv3_ich_lr_write|gicv3_icv_iar_read|gicv3_icv_eoir_write)"
                    r" GICv3 (?:ICC_IAR1|ICH_LR(?P<lr>\d+)_EL2|ICV_IAR(?P<iar>\d)|ICV_EOIR(?P<eoir>\d))"
                    r" (?:read|write) cpu 0x(?P<cpu>[0-9a-f]+) value 0x(?P<value>[0-9a-f]+)$")
 
@@ -54,7 +54,9 @@ def parse(text):
     """The four events' lines of `text`, in order; other lines are skipped."""
     events = []
     for line in text.splitlines():
-        match = _LINE.match(line.strip())
+        # Searched, not matched at the start: a trace line that shares a
+        # text line with other output (written to the same stream) is read.
+        match = _LINE.search(line.strip())
         if match is None:
             continue
         index = match.group("lr") or match.group("iar") or match.group("eoir")
@@ -255,8 +257,10 @@ def self_test():
     offs = hand_offs(events, spis)
     assert [(off.intid, off.cpu, off.guest_cpu) for off in offs] == [(n, n // 204, n // 204) for n in range(200, 208)], offs
     assert problems(events, spis) == [], problems(events, spis)
-    # The same lines with a pid@time prefix, as the log backend may write them.
+    # The same lines with a pid@time prefix, as the log backend may write
+    # them, or behind other output on the same line.
     assert parse("\n".join("1234@17.000042:" + line for line in CAPTURED.splitlines())) == events
+    assert parse("\n".join("check: deliv" + line for line in CAPTURED.splitlines())) == events
 
     lines = CAPTURED.splitlines()
     # A physical acknowledge never presented: SPI 201's list-register write gone.
