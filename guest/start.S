@@ -14,7 +14,7 @@
 #include "GuestRecord.h"
 /*
  * The translation regime's values are the kernel's own (AssemblyLayout.h,
- * host-tested against the pure core's IdentityMap): MAIR (attribute 1
+ * the same bits the pure core's IdentityMap computes): MAIR (attribute 1
  * Normal write-back), TCR without IPS (39-bit addresses from level 1, walks
  * write-back and inner shareable, 4 KiB granule), SCTLR with M, C and I,
  * and the RAM block's bits (Normal, inner shareable, AF; the same at level
