@@ -212,6 +212,7 @@ test: deps
 	$(MAKE) FAULTS=1 all
 	$(MAKE) EL=2 all
 	$(MAKE) EL=2 FAULTS=1 all
+	$(MAKE) guest-standalone
 	@$(if $(findstring qemu10,$(TEST_QEMUS)),qemu10=$$(scripts/fetch-qemu.sh) || \
 		{ echo "make test: scripts/fetch-qemu.sh could not bring QEMU 10.0 into build/qemu-10" >&2; exit 1; };) \
 	MAKE_TEST_STARTED=$$(cat build/test-started) python3 Tests/qemu/run_checks.py $(TEST_QEMUS)
