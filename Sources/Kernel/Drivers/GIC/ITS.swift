@@ -474,6 +474,8 @@ enum ITS {
         // The first pass only when a giving CPU holds a collection besides
         // its primary one.
         var firstPass = 1
+        var remaining = 0
+        for cpu in 0 ..< give.count { remaining += give[cpu] }
         for icid in 0 ..< collectionTarget.count where perCollection[icid] > 0 {
             let cpu = Int(collectionTarget.load(icid))
             if give[cpu] > 0 && Int(primaryCollection.load(cpu)) != icid + 1 { firstPass = 0 }
@@ -489,6 +491,8 @@ enum ITS {
                 moveOne(event, to: receiver, &move, put)
                 give[source] -= 1
                 take[receiver] -= 1
+                remaining -= 1
+                if remaining == 0 { return }
             }
         }
     }
