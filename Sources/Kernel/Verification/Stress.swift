@@ -228,11 +228,13 @@ enum Stress {
             out.write(" online, ", tally.affinityChanges)
             out.write(" concurrent set-affinity), interrupts fired ", fired)
             out.write(", handled ", handled)
-            out.write(", LPIs fired ", lpisFired)
-            out.write(", handled ", lpisHandled)
             out.write(", uart bytes ", tally.uartBytes)
             out.write(", balance checked ", tally.balanceChecks)
             out.write(" times, violations ", tally.violations)
+            if firesLPIs {
+                out.write(", LPIs fired ", lpisFired)
+                out.write(", handled ", lpisHandled)
+            }
         }
         return tally.violations == 0 && fired == handled && lpisFired == lpisHandled
     }
