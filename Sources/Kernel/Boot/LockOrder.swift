@@ -11,6 +11,11 @@
 /// 3. A descriptor lock (`LockedDescriptorStore`, one lock word per
 ///    SPI/eSPI) — guards that descriptor and its `GICD_IROUTER` write. Taken
 ///    one at a time, never two together. Never held while a handler runs.
+/// 3a. `ITS.queueLock` — a lock word (`AtomicTable.withLock`, interrupts
+///    masked): one ITS command batch at a time, and the LPI ownership state
+///    the batches change (collections, targets, affinities). Taken after the
+///    routing lock is released, never with a descriptor lock held, never on
+///    the interrupt path; its holder waits only, bounded, on the ITS.
 /// 4. `CPUs.lock: SpinLock<CPUMask>` — owns the online mask. Taken briefly
 ///    to snapshot or change it.
 /// 5. `Console.lock: SpinLock<ConsoleTransmitter>` — owns where console text

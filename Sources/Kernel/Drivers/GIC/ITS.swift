@@ -42,7 +42,14 @@ enum ITS {
     nonisolated(unsafe) static var state: State? = nil
     /// Software's side of the command-queue ring; guarded by `queueLock`.
     nonisolated(unsafe) static var queue = ITSCommandQueue(bytes: ITSCommandQueueDescriptor.pageBytes)
-    /// Entry 0: the lock word serialising every command batch.
+    /// Entry 0: the lock word serialising every command batch, and owning
+    /// the LPI ownership state written inside batches (collections, their
+    /// targets, affinities, the move scratch, `lastMove`). Interrupts are
+    /// masked while it is held; never taken on the interrupt path. Taken
+    /// with no spin lock held (rank 3a in LockOrder.swift: after the routing
+    /// lock is released, the hotplug path takes it); inside it only the
+    /// online mask's lock (a snapshot) and the console lock (error lines).
+    /// Its holder waits only, bounded, on the ITS.
     nonisolated(unsafe) static var queueLock = AtomicTable(count: 1)
     /// Per CPU: 1 once its redistributor was given its tables (its pending
     /// table is then no longer all zero: given again with PTZ clear).
