@@ -230,6 +230,16 @@ final class ConsoleParserTests: XCTestCase {
         (bytes("irq-affinity 33 0"), 0, .badCPUList("0", .cpuOutOfRange(cpu: 0, limit: 0, offset: 0)),
          "error: bad cpu list '0': cpu 0 given but no cpus are allowed", "no CPUs at all"),
         // Policies.
+        (bytes("vcpu-move 0x1.0 2"), 4, .malformedVCPU("0x1.0"),
+         "error: '0x1.0' is not a vcpu (DOMAIN.VCPU in decimal, e.g. 0.1)", "vcpus are decimal"),
+        (bytes("vcpu-move 1 2"), 4, .malformedVCPU("1"),
+         "error: '1' is not a vcpu (DOMAIN.VCPU in decimal, e.g. 0.1)", "a vcpu has a domain"),
+        (bytes("vcpu-move 1.256 2"), 4, .malformedVCPU("1.256"),
+         "error: '1.256' is not a vcpu (DOMAIN.VCPU in decimal, e.g. 0.1)", "vcpu numbers stop at 255"),
+        (bytes("vcpu-move 1.0 4"), 4, .noSuchCPU("4", cpuCount: 4),
+         "error: cpu 4 does not exist (cpus are 0-3)", "vcpu-move to a cpu the machine lacks"),
+        (bytes("vcpu-move 1.0"), 4, .missingArgument(.vcpuMove, .cpu),
+         "error: 'vcpu-move' is missing the cpu number (usage: vcpu-move DOMAIN.VCPU CPU)", "vcpu-move without a cpu"),
         (bytes("policy fair"), 4, .unknownPolicy("fair"),
          "error: unknown policy 'fair' (policies are seed, balanced, load)", "no such policy"),
         (bytes("policy Seed"), 4, .unknownPolicy("Seed"),
@@ -271,10 +281,11 @@ final class ConsoleParserTests: XCTestCase {
             case .notSharedInterrupt: seen.insert("notSharedInterrupt")
             case .badCPUList: seen.insert("badCPUList")
             case .unknownPolicy: seen.insert("unknownPolicy")
+            case .malformedVCPU: seen.insert("malformedVCPU")
             case .lineTooLong: seen.insert("lineTooLong")
             }
         }
-        XCTAssertEqual(seen.count, 9)
+        XCTAssertEqual(seen.count, 10)
     }
 
     /// `text` renders each command as a line that parses back to it.
@@ -294,6 +305,8 @@ final class ConsoleParserTests: XCTestCase {
             (.policy(.load), "policy load"),
             (.help, "help"),
             (.exit(status: 2), "exit 2"),
+            (.vcpus, "vcpus"),
+            (.vcpuMove(VCPUID(domain: 1, vcpu: 0), LogicalCPU(3)), "vcpu-move 1.0 3"),
         ]
         for (command, text) in commands {
             XCTAssertEqual(command.text, text)

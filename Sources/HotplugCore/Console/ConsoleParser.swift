@@ -73,6 +73,11 @@ public enum ConsoleParser {
                 count = Int(try number(word, .count, in: widen(fireCounts)))
             }
             parsed = .fire(intid, count: count)
+        case .vcpus:
+            parsed = .vcpus
+        case .vcpuMove:
+            let vcpu = try virtualCPU(arguments.required(.vcpu))
+            parsed = .vcpuMove(vcpu, try cpu(arguments.required(.cpu), cpuCount: cpus))
         case .policy:
             let word = try arguments.required(.policy)
             guard let policy = RebalancePolicyKind(parsing: word) else {
@@ -117,6 +122,25 @@ public enum ConsoleParser {
             }
             return value
         }
+    }
+
+    /// The most domains and vCPUs per domain a `DOMAIN.VCPU` may name.
+    public static let virtualCPUNumbers: ClosedRange<UInt64> = 0 ... 255
+
+    /// A vCPU name, `DOMAIN.VCPU`: two decimal numbers joined by one dot.
+    private static func virtualCPU<Word: Collection>(_ word: Word) throws(ConsoleError) -> VCPUID
+    where Word.Element == UInt8 {
+        guard let dot = word.firstIndex(of: UInt8(ascii: ".")) else { throw .malformedVCPU(ConsoleWord(word)) }
+        let domainWord = word[word.startIndex ..< dot]
+        let vcpuWord = word[word.index(after: dot)...]
+        let isDecimal = { (part: Word.SubSequence) in
+            !part.isEmpty && part.count <= 3 && part.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+        }
+        guard isDecimal(domainWord), isDecimal(vcpuWord),
+              case .value(let domain) = ConsoleNumber(domainWord), case .value(let vcpu) = ConsoleNumber(vcpuWord),
+              virtualCPUNumbers.contains(domain), virtualCPUNumbers.contains(vcpu)
+        else { throw .malformedVCPU(ConsoleWord(word)) }
+        return VCPUID(domain: Int(domain), vcpu: Int(vcpu))
     }
 
     /// A CPU number below `cpuCount`.

@@ -31,6 +31,14 @@ public struct PlatformDescription {
     public let uart: PeripheralDescription
     /// The PL031 real-time clock ("arm,pl031"), when the machine has one.
     public let rtc: PeripheralDescription?
+    /// The generic timer's PPIs ("arm,armv8-timer"), when the tree lists them.
+    public let timer: GenericTimerDescription?
+
+    /// The EL2 physical timer's interrupt (`CNTHP_*`, a PPI), from the
+    /// architected timer's node ("arm,armv8-timer": its fourth `interrupts`
+    /// specifier, after the secure, non-secure physical and virtual
+    /// timers'); nil when the node or that specifier is missing.
+    public let hypervisorTimer: InterruptID?
 
     /// Number of RAM regions kept, at least 1.
     public let memoryRegionCount: Int
@@ -98,6 +106,16 @@ public struct PlatformDescription {
             self.rtc = try reader.peripheral(rtcNode, name: "arm,pl031", layout: rootLayout, interruptCells: gic.interruptCells)
         } else {
             self.rtc = nil
+        }
+        self.timer = try GenericTimerDescription(deviceTree: tree, interruptCells: gic.interruptCells)
+
+        // The architected timer: only its EL2 physical timer's PPI is used.
+        if let timerNode = try reader.firstEnabledChild(of: root, compatibleWith: "arm,armv8-timer"),
+           let interrupts = try tree.value("interrupts", of: timerNode),
+           let specifier = InterruptSpecifier(interrupts, atCell: 3 * gic.interruptCells) {
+            self.hypervisorTimer = specifier.interruptID
+        } else {
+            self.hypervisorTimer = nil
         }
 
         // RAM (§3.4): every `reg` entry of every memory node, up to the limit.

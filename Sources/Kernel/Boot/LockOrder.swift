@@ -7,7 +7,9 @@
 /// 2. `InterruptMigration.routingLock: SpinLock<InterruptMigration.State>` —
 ///    owns the policy in force and the notes setting, and serialises routing
 ///    decisions: a whole rebalance pass, or one set-affinity (load snapshot
-///    and write). Not taken on the interrupt path.
+///    and write). Not taken on the interrupt path, except by the load
+///    epoch clock's tick (`LoadEpochClock`), which only tries it
+///    (`tryWithLock`) and never waits.
 /// 3. A descriptor lock (`LockedDescriptorStore`, one lock word per
 ///    SPI/eSPI) — guards that descriptor and its `GICD_IROUTER` write. Taken
 ///    one at a time, never two together. Never held while a handler runs.
@@ -16,9 +18,17 @@
 ///    the batches change (collections, targets, affinities). Taken after the
 ///    routing lock is released, never with a descriptor lock held, never on
 ///    the interrupt path; its holder waits only, bounded, on the ITS.
-/// 4. `CPUs.lock: SpinLock<CPUMask>` — owns the online mask. Taken briefly
+/// 4. `Scheduler.lock: SpinLock<Scheduling>` (the hypervisor image only) —
+///    owns where each vCPU is placed and loaded, the guest-bound SPIs'
+///    bindings and, by convention, each vCPU's `VirtualInterruptQueue` and
+///    saved registers while no pCPU has them loaded. Taken on the interrupt
+///    path (a guest-bound SPI, the slice timer) and in idle loops around a
+///    guest's entry, never across one; it writes `GICD_IROUTER` of the
+///    guest-bound SPIs itself, which no descriptor lock guards (no policy
+///    touches them).
+/// 5. `CPUs.lock: SpinLock<CPUMask>` — owns the online mask. Taken briefly
 ///    to snapshot or change it.
-/// 5. `Console.lock: SpinLock<ConsoleTransmitter>` — owns where console text
+/// 6. `Console.lock: SpinLock<ConsoleTransmitter>` — owns where console text
 ///    goes (the UART's transmit side); taken last, for one line or one
 ///    echoed character. The fault path may bypass it
 ///    (`Console.emergencyLine`, `SpinLock.bypassingLock`).
