@@ -30,7 +30,7 @@ private func checkOutcome(_ result: Result<ConsoleCommand?, ConsoleError>, cpuCo
 private func isWithinLimits(_ command: ConsoleCommand, cpuCount: Int) -> Bool {
     let cpus = max(0, min(cpuCount, CPUMask.capacity))
     func shared(_ intid: InterruptID) -> Bool {
-        (32 ... 1019).contains(intid.rawValue) || (4096 ... 5119).contains(intid.rawValue) || intid.rawValue >= 8192
+        (32 ... 1019).contains(intid.rawValue) || (4096 ... 5119).contains(intid.rawValue) || (8192 ... InterruptID.lastLPI).contains(intid.rawValue)
     }
     switch command {
     case .cpuOffline(let cpu), .cpuOnline(let cpu):
