@@ -177,13 +177,15 @@ def run(spi_results=None):
     bound_ok = all(e["commands"] == e["bound"] for e in balanced_events)
     fewer_ok = all(sum(e["commands"] for e in events(smp, lpis, False, "offline"))
                    <= sum(e["commands"] for e in events(smp, lpis, True, "offline")) for smp in SMPS for lpis in SIZES)
-    worst = max(max(v for _, v in flat[smp] if _ >= 1024) / min(v for _, v in flat[smp] if _ >= 1024) for smp in SMPS)
+    # Relative to the 1024-LPI figure at the same -smp.
+    ratios = [value / dict(flat[smp])[1024] for smp in SMPS for lpis, value in flat[smp] if lpis > 1024]
+    low, high = min(ratios), max(ratios)
     targets = [
         ("LPIs, balanced: ITS move commands = the pure core's lower bound on every event", bound_ok),
         ("LPIs, balanced: per-CPU LPI counts within one after every event", spread_ok),
         ("LPIs: the kept shape never takes more commands than one MOVI per LPI", fewer_ok),
-        ("LPIs: balanced offline ticks flat per moved LPI (±20%%) from 1024 to 8192 LPIs (measured max/min %.2f)"
-         % worst, worst <= 1.2 / 0.8),
+        ("LPIs: balanced offline ticks per moved LPI within ±20%% of the 1024-LPI figure up to 8192 LPIs, at each "
+         "-smp (measured %.2f to %.2f)" % (low, high), 0.8 <= low and high <= 1.2),
     ]
     return sections, targets, failures
 

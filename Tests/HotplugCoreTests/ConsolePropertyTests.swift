@@ -25,12 +25,12 @@ private func checkOutcome(_ result: Result<ConsoleCommand?, ConsoleError>, cpuCo
 }
 
 /// The parser's promises about an accepted command, stated independently
-/// of it: CPUs exist, INTIDs are SPIs or extended SPIs, masks are non-empty
+/// of it: CPUs exist, INTIDs are SPIs, extended SPIs or LPIs, masks are non-empty
 /// and inside the machine, counts within their limits.
 private func isWithinLimits(_ command: ConsoleCommand, cpuCount: Int) -> Bool {
     let cpus = max(0, min(cpuCount, CPUMask.capacity))
     func shared(_ intid: InterruptID) -> Bool {
-        (32 ... 1019).contains(intid.rawValue) || (4096 ... 5119).contains(intid.rawValue)
+        (32 ... 1019).contains(intid.rawValue) || (4096 ... 5119).contains(intid.rawValue) || (8192 ... InterruptID.lastLPI).contains(intid.rawValue)
     }
     switch command {
     case .cpuOffline(let cpu), .cpuOnline(let cpu):

@@ -155,13 +155,13 @@ def lpi_console():
 
 
 def lpi_stress():
-    """The stress storm with the kernel's LPIs in it (`stress-lpis`): every
+    """The stress storm (12 events, -smp 4) with the kernel's LPIs in it (`stress-lpis`): every
     LPI fired with INT during random hotplug is handled exactly once, none
     is left in a collection aimed at an offline CPU, and the balanced
     policy keeps per-CPU LPI counts within one."""
-    result = boot(APPEND="timeout-scale=5 stress-lpis -- stress 7 10; exit 0", timeout=300)
+    result = boot(APPEND="timeout-scale=5 stress-lpis -- stress 7 12; exit 0", timeout=300)
     expect_status(result, 0)
-    summary = re.search(r"^stress: seed 7, 10 events .* LPIs fired (\d+), handled (\d+), .* violations 0$",
+    summary = re.search(r"^stress: seed 7, 12 events .* violations 0, LPIs fired (\d+), handled (\d+)$",
                         result.output, re.M)
     expect(summary, "the stress run did not end with 0 violations")
     expect(int(summary.group(1)) > 0 and summary.group(1) == summary.group(2),

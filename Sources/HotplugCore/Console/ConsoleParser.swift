@@ -161,9 +161,10 @@ public enum ConsoleParser {
         }
     }
 
-    /// The INTID of an SPI, extended SPI or LPI. Whether the GIC implements
-    /// it (`GICD_TYPER.ITLinesNumber`, `ESPI_range`) or the ITS maps it is
-    /// for the kernel to check.
+    /// The INTID of an SPI, extended SPI or LPI (up to the architecture's
+    /// 24 INTID bits). Whether the GIC implements it
+    /// (`GICD_TYPER.ITLinesNumber`, `ESPI_range`, `IDbits`) or the ITS maps
+    /// it is for the kernel to check.
     private static func sharedInterrupt<Word: Collection>(
         _ word: Word
     ) throws(ConsoleError) -> InterruptID where Word.Element == UInt8 {
@@ -173,7 +174,7 @@ public enum ConsoleParser {
         case .tooLarge:
             throw .notSharedInterrupt(ConsoleWord(word))
         case .value(let value):
-            guard value <= UInt64(UInt32.max), InterruptID(UInt32(value)).isShared || InterruptID(UInt32(value)).kind == .lpi else {
+            guard value <= UInt64(UInt32.max), InterruptID(UInt32(value)).isShared || value <= UInt64(InterruptID.lastLPI) && InterruptID(UInt32(value)).kind == .lpi else {
                 throw .notSharedInterrupt(ConsoleWord(word))
             }
             return InterruptID(UInt32(value))

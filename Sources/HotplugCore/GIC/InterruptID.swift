@@ -23,6 +23,9 @@ public struct InterruptID: Hashable, Comparable, Sendable {
     public static let firstExtendedSPI: UInt32 = 4096
     /// Last possible extended SPI: 1024 of them at most.
     public static let lastExtendedSPI: UInt32 = 5119
+    /// Last INTID any GICv3 can have: `GICD_TYPER.IDbits` is at most 24
+    /// bits (§12.9.38), so LPIs end at 2^24 − 1.
+    public static let lastLPI: UInt32 = (1 << 24) - 1
     /// INTID returned by `ICC_IAR1_EL1` when nothing is pending.
     public static let spurious = InterruptID(1023)
 

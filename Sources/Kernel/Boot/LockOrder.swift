@@ -13,6 +13,11 @@
 /// 3. A descriptor lock (`LockedDescriptorStore`, one lock word per
 ///    SPI/eSPI) — guards that descriptor and its `GICD_IROUTER` write. Taken
 ///    one at a time, never two together. Never held while a handler runs.
+/// 3a. `ITS.queueLock` — a lock word (`AtomicTable.withLock`, interrupts
+///    masked): one ITS command batch at a time, and the LPI ownership state
+///    the batches change (collections, targets, affinities). Taken after the
+///    routing lock is released, never with a descriptor lock held, never on
+///    the interrupt path; its holder waits only, bounded, on the ITS.
 /// 4. `Scheduler.lock: SpinLock<Scheduling>` (the hypervisor image only) —
 ///    owns where each vCPU is placed and loaded, the guest-bound SPIs'
 ///    bindings and, by convention, each vCPU's `VirtualInterruptQueue` and

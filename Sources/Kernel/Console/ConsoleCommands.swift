@@ -132,17 +132,21 @@ enum ConsoleCommands {
             out.write(", handled ", handled)
             out.write(", on cpu ", Machine.current.routedCPU(of: id)?.index ?? -1)
         }
-        if fired != count || handled != fired {
-            Console.line { out in
-                out.write("error: fire ", Int(id.rawValue))
-                out.write(": ", count - fired)
-                out.write(" not fired, ", fired - handled)
-                out.write(" not handled: timed out after ", Deadline.reported(500, for: .otherCPUs))
-                out.write(" ms")
-            }
-            return false
+        return firingsComplete(id, count: count, fired: fired, handled: handled)
+    }
+
+    /// Whether all `count` firings of `id` were fired and handled; if not,
+    /// says how many fell short (`fire` of an SPI or an LPI).
+    static func firingsComplete(_ id: InterruptID, count: Int, fired: Int, handled: Int) -> Bool {
+        guard fired != count || handled != fired else { return true }
+        Console.line { out in
+            out.write("error: fire ", Int(id.rawValue))
+            out.write(": ", count - fired)
+            out.write(" not fired, ", fired - handled)
+            out.write(" not handled: timed out after ", Deadline.reported(500, for: .otherCPUs))
+            out.write(" ms")
         }
-        return true
+        return false
     }
 
     #if HYPERVISOR

@@ -45,17 +45,7 @@ enum LPICommands {
             out.write(" (its collection targets cpu ", ITS.cpu(ofEvent: event))
             out.write(")")
         }
-        if fired != count || handled != fired {
-            Console.line { out in
-                out.write("error: fire ", Int(id.rawValue))
-                out.write(": ", count - fired)
-                out.write(" not fired, ", fired - handled)
-                out.write(" not handled: timed out after ", Deadline.reported(500, for: .otherCPUs))
-                out.write(" ms")
-            }
-            return false
-        }
-        return true
+        return ConsoleCommands.firingsComplete(id, count: count, fired: fired, handled: handled)
     }
 
     /// `irq-affinity LPI`: its requested affinity and the CPU its

@@ -42,7 +42,14 @@ enum ITS {
     nonisolated(unsafe) static var state: State? = nil
     /// Software's side of the command-queue ring; guarded by `queueLock`.
     nonisolated(unsafe) static var queue = ITSCommandQueue(bytes: ITSCommandQueueDescriptor.pageBytes)
-    /// Entry 0: the lock word serialising every command batch.
+    /// Entry 0: the lock word serialising every command batch, and owning
+    /// the LPI ownership state written inside batches (collections, their
+    /// targets, affinities, the move scratch, `lastMove`). Interrupts are
+    /// masked while it is held; never taken on the interrupt path. Taken
+    /// with no spin lock held (rank 3a in LockOrder.swift: after the routing
+    /// lock is released, the hotplug path takes it); inside it only the
+    /// online mask's lock (a snapshot) and the console lock (error lines).
+    /// Its holder waits only, bounded, on the ITS.
     nonisolated(unsafe) static var queueLock = AtomicTable(count: 1)
     /// Per CPU: 1 once its redistributor was given its tables (its pending
     /// table is then no longer all zero: given again with PTZ clear).
@@ -474,6 +481,8 @@ enum ITS {
         // The first pass only when a giving CPU holds a collection besides
         // its primary one.
         var firstPass = 1
+        var remaining = 0
+        for cpu in 0 ..< give.count { remaining += give[cpu] }
         for icid in 0 ..< collectionTarget.count where perCollection[icid] > 0 {
             let cpu = Int(collectionTarget.load(icid))
             if give[cpu] > 0 && Int(primaryCollection.load(cpu)) != icid + 1 { firstPass = 0 }
@@ -489,6 +498,8 @@ enum ITS {
                 moveOne(event, to: receiver, &move, put)
                 give[source] -= 1
                 take[receiver] -= 1
+                remaining -= 1
+                if remaining == 0 { return }
             }
         }
     }
