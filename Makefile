@@ -36,6 +36,8 @@ APPEND    ?=
 SCENARIO  ?=
 SCRIPT    ?=
 QEMU      ?= qemu-system-aarch64
+DOMAINS   ?= 2
+VCPUS     ?= 2
 SEED      ?= 1
 EVENTS    ?= 20000
 MEMORY    ?= 256M
@@ -51,6 +53,12 @@ BUILD := build/hotplug-off
 else
 BUILD := build/hotplug-on
 endif
+# EL=2 is a different image: the hypervisor, which stays at EL2 (Swift
+# -D HYPERVISOR, C and assembly -DKERNEL_AT_EL2: Sources/Kernel/Arch/AArch64.h
+# and boot/*.S then name the EL2 registers).
+ifeq ($(EL),2)
+BUILD := $(BUILD)-el2
+endif
 ifeq ($(FAULTS),1)
 BUILD := $(BUILD)-faults
 endif
@@ -58,6 +66,10 @@ IMAGE := $(BUILD)/image.elf
 
 CORE_SOURCES   := $(shell find Sources/HotplugCore -name '*.swift' | sort)
 KERNEL_SOURCES := $(shell find Sources/Kernel -name '*.swift' | sort)
+# Sources/Kernel/Hypervisor is the EL=2 image's only.
+ifneq ($(EL),2)
+KERNEL_SOURCES := $(filter-out Sources/Kernel/Hypervisor/%,$(KERNEL_SOURCES))
+endif
 BRIDGING_HEADER := Sources/Kernel/Arch/AArch64.h
 
 # RawLayout, StaticExclusiveOnly and BuiltinModule: the inline storage of a
@@ -79,6 +91,11 @@ endif
 
 C_FLAGS := --target=aarch64-none-elf -mcpu=cortex-a57 -ffreestanding -fno-builtin -I Sources/Kernel/Arch \
 	-fno-pic -O2 -Wall -Wextra -ffunction-sections
+# The hypervisor also reads the guest contract (guest/GuestRecord.h).
+ifeq ($(EL),2)
+SWIFT_FLAGS += -D HYPERVISOR -Xcc -DKERNEL_AT_EL2 -Xcc -I -Xcc guest
+C_FLAGS += -DKERNEL_AT_EL2 -I guest
+endif
 
 # DTB=0 boots the same code linked 512 KiB into RAM instead of 2 MiB: QEMU
 # then has no room for its device tree below the image and writes none, so
@@ -101,7 +118,8 @@ endif
 endif
 SCRIPT_ARG = $(if $(SCRIPT),script=$(abspath $(SCRIPT)) )
 TIMEOUT_ARG = $(if $(TIMEOUT_SCALE),timeout-scale=$(TIMEOUT_SCALE) )
-IMAGE_ARGS = policy=$(POLICY) $(TIMEOUT_ARG)$(CONSOLE_WORD)$(SCRIPT_ARG)$(APPEND)$(if $(SCENARIO), -- $(SCENARIO))
+GUEST_ARGS = $(if $(filter 2,$(EL)),domains=$(DOMAINS) vcpus=$(VCPUS) )
+IMAGE_ARGS = policy=$(POLICY) $(GUEST_ARGS)$(TIMEOUT_ARG)$(CONSOLE_WORD)$(SCRIPT_ARG)$(APPEND)$(if $(SCENARIO), -- $(SCENARIO))
 # The one way every target boots: scripts/qemu.sh with this environment.
 RUN = QEMU="$(QEMU)" IMAGE=$(BOOT_IMAGE) SMP=$(SMP) EL=$(EL) MEMORY=$(MEMORY) \
 	IMAGE_ARGS="$(IMAGE_ARGS)" QEMUFLAGS="$(GDB_STUB) $(QEMUFLAGS)" scripts/qemu.sh
@@ -116,7 +134,7 @@ all: $(IMAGE)
 deps:
 	@scripts/install-deps.sh
 
-$(BUILD)/kernel.o: $(CORE_SOURCES) $(KERNEL_SOURCES) $(BRIDGING_HEADER) Sources/Kernel/Arch/AssemblyLayout.h Makefile
+$(BUILD)/kernel.o: $(CORE_SOURCES) $(KERNEL_SOURCES) $(BRIDGING_HEADER) Sources/Kernel/Arch/AssemblyLayout.h guest/GuestRecord.h Makefile
 	@mkdir -p $(BUILD)
 	$(SWIFTC) $(SWIFT_FLAGS) -c $(CORE_SOURCES) $(KERNEL_SOURCES) -o $@
 
@@ -129,6 +147,9 @@ $(BUILD)/%.o: boot/%.c Makefile
 	$(CLANG) $(C_FLAGS) -c $< -o $@
 
 OBJECTS := $(BUILD)/start.o $(BUILD)/vectors.o $(BUILD)/runtime.o $(BUILD)/kernel.o
+ifeq ($(EL),2)
+OBJECTS += $(BUILD)/guest-entry.o $(BUILD)/guest/guest-image.o
+endif
 LINK := $(LLD) -T linker/image.ld --gc-sections --orphan-handling=error -nostdlib
 
 $(IMAGE): $(OBJECTS) linker/image.ld
@@ -136,6 +157,8 @@ $(IMAGE): $(OBJECTS) linker/image.ld
 
 $(BUILD)/image-low.elf: $(OBJECTS) linker/image.ld
 	$(LINK) --defsym=__load_address=0x40080000 -o $@ $(OBJECTS)
+
+include guest/guest.mk
 
 # make itself exits 2 whenever QEMU exits non-zero; the image's own status
 # is printed, and scripts/qemu.sh returns it exactly.
@@ -187,6 +210,8 @@ test: deps
 	$(MAKE) $(IMAGE) $(BUILD)/image-low.elf
 	$(MAKE) HOTPLUG=0 all
 	$(MAKE) FAULTS=1 all
+	$(MAKE) EL=2 all
+	$(MAKE) EL=2 FAULTS=1 all
 	@$(if $(findstring qemu10,$(TEST_QEMUS)),qemu10=$$(scripts/fetch-qemu.sh) || \
 		{ echo "make test: scripts/fetch-qemu.sh could not bring QEMU 10.0 into build/qemu-10" >&2; exit 1; };) \
 	MAKE_TEST_STARTED=$$(cat build/test-started) python3 Tests/qemu/run_checks.py $(TEST_QEMUS)

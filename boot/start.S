@@ -22,17 +22,26 @@
  * install the EL1 vectors and call Swift. The boot CPU clears .bss with the
  * MMU on, so no stale cache line can shadow the zeros.
  *
- * The image runs at EL1: on a machine with virtualization=on the CPUs start
- * at EL2 and drop here (leave_el2_if_there).
+ * Without KERNEL_AT_EL2 the image runs at EL1: on a machine with
+ * virtualization=on the CPUs start at EL2 and drop here (leave_el2_if_there).
+ * With KERNEL_AT_EL2 (make EL=2) the image is the hypervisor and stays at
+ * EL2 (stay_at_el2): the EL2 translation regime, VBAR_EL2, CNTHCTL_EL2's
+ * event stream; one macro below names the level each routine uses.
  */
 #include "AssemblyLayout.h"
+
+#ifdef KERNEL_AT_EL2
+#define SETUP_EXCEPTION_LEVEL stay_at_el2
+#else
+#define SETUP_EXCEPTION_LEVEL leave_el2_if_there
+#endif
 
     .section .text.boot, "ax"
     .global _start
 _start:
     mrs     x19, CurrentEL
     lsr     x19, x19, #2                /* x19 = exception level at entry */
-    bl      leave_el2_if_there          /* x21 = BOOT_STATUS_* flags */
+    bl      SETUP_EXCEPTION_LEVEL       /* x21 = BOOT_STATUS_* flags */
 
     adrp    x0, early_level1_table
     add     x0, x0, :lo12:early_level1_table
@@ -72,7 +81,7 @@ secondary_entry:
     mov     x20, x0
     mrs     x19, CurrentEL
     lsr     x19, x19, #2
-    bl      leave_el2_if_there
+    bl      SETUP_EXCEPTION_LEVEL
     ldr     x0, [x20, #CPU_START_BLOCK_TABLE_BASE]
     bl      mmu_enable
     ldr     x0, [x20, #CPU_START_BLOCK_STACK_TOP]
@@ -115,11 +124,16 @@ build_early_map:
     mov     x30, x7
     ret
 
-/* map_ram_block(x6 = level-1 table, x2 = an address): its 1 GiB block as RAM. */
+/* map_ram_block(x6 = level-1 table, x2 = an address): its 1 GiB block as RAM
+ * (at EL2 with AP[1], RES1 in that regime). */
 map_ram_block:
     lsr     x3, x2, #MMU_LEVEL1_BLOCK_SHIFT
     lsl     x4, x3, #MMU_LEVEL1_BLOCK_SHIFT
+#ifdef KERNEL_AT_EL2
+    mov     x5, #(MMU_NORMAL_BLOCK_ATTRIBUTES | MMU_EL2_BLOCK_AP1)
+#else
     mov     x5, #MMU_NORMAL_BLOCK_ATTRIBUTES
+#endif
     orr     x4, x4, x5
     str     x4, [x6, x3, lsl #3]
     ret
@@ -150,6 +164,30 @@ invalidate_data_cache_range:
  * The instruction cache is invalidated after, as its contents are
  * unknown until the first enable (Arm ARM D7.4.8).
  */
+#ifdef KERNEL_AT_EL2
+/* The same at EL2: MAIR_EL2, TCR_EL2 (PS from PARange), TTBR0_EL2, TLBI
+ * ALLE2, SCTLR_EL2 (AssemblyLayout.h). */
+mmu_enable:
+    ldr     x1, =MMU_MAIR_EL1
+    msr     mair_el2, x1
+    mrs     x2, id_aa64mmfr0_el1
+    and     x2, x2, #0x7
+    lsl     x2, x2, #MMU_TCR_EL2_PS_SHIFT
+    ldr     x1, =MMU_TCR_EL2_WITHOUT_PS
+    orr     x1, x1, x2
+    msr     tcr_el2, x1
+    msr     ttbr0_el2, x0
+    isb
+    tlbi    alle2
+    dsb     nsh
+    ldr     x1, =MMU_SCTLR_EL2
+    msr     sctlr_el2, x1
+    isb
+    ic      iallu
+    dsb     nsh
+    isb
+    ret
+#else
 mmu_enable:
     ldr     x1, =MMU_MAIR_EL1
     msr     mair_el1, x1
@@ -170,6 +208,7 @@ mmu_enable:
     dsb     nsh
     isb
     ret
+#endif
 
 /*
  * If running at EL2, configure EL2 so that EL1 owns the machine, and eret to
@@ -243,6 +282,94 @@ leave_el2_if_there:
     eret
 6:  ret
 
+#ifdef KERNEL_AT_EL2
+/*
+ * The hypervisor's EL2 set-up, on every CPU before its MMU is on; returns at
+ * EL2 with x21 = BOOT_STATUS_* flags. A CPU not at EL2 (the image booted
+ * without virtualization=on) says so through semihosting, which works with
+ * the MMU off, and stops with status 2.
+ *
+ * HCR_EL2: RW (EL1 is AArch64); IMO, FMO and AMO, so physical IRQs, FIQs
+ * and SErrors are taken to EL2 whatever EL runs (Arm ARM, "Routing
+ * of asynchronous exceptions"), and EL1's ICC_* accesses reach the virtual
+ * CPU interface (IHI 0069, "Virtual CPU interface"). Stage 2 (VM) and the
+ * guest traps are set by the hypervisor before it enters a guest. HCD
+ * clear: an HVC from a guest comes to EL2.
+ * ICC_SRE_EL2: SRE (EL2 uses the system-register interface) and Enable
+ * (EL1 accesses to ICC_SRE_EL1 do not trap: a guest finds SRE set, as under
+ * Xen and KVM), read back. ICH_HCR_EL2 zeroed until a vCPU runs.
+ */
+stay_at_el2:
+    mov     x21, #0
+    mrs     x9, CurrentEL
+    cmp     x9, #(2 << 2)
+    b.eq    1f
+    adrp    x1, not_at_el2_message
+    add     x1, x1, :lo12:not_at_el2_message
+    mov     w0, #0x04                   /* SYS_WRITE0 */
+    hlt     #0xf000
+    mov     w0, #2
+    b       semihosting_exit
+1:  mrs     x9, id_aa64pfr0_el1
+    ubfx    x9, x9, #24, #4
+    cbnz    x9, 2f
+    orr     x21, x21, #BOOT_STATUS_GIC_SYSTEM_REGISTERS_ABSENT
+2:  mov     x9, #(1 << 31)
+    orr     x9, x9, #(1 << 5 | 1 << 4 | 1 << 3)
+    msr     hcr_el2, x9
+    mov     x9, #3                      /* CNTHCTL_EL2: EL1PCTEN | EL1PCEN */
+    msr     cnthctl_el2, x9
+    msr     cntvoff_el2, xzr
+    mov     x9, #0x33ff                 /* CPTR_EL2: RES1 bits, TFP clear */
+    msr     cptr_el2, x9
+    msr     hstr_el2, xzr
+    mov     x10, #0
+    mrs     x9, id_aa64dfr0_el1
+    ubfx    x9, x9, #8, #4
+    cbz     x9, 3f
+    cmp     x9, #0xf
+    b.eq    3f
+    mrs     x10, pmcr_el0
+    ubfx    x10, x10, #11, #5
+3:  msr     mdcr_el2, x10
+    tbnz    x21, #0, 5f
+    mrs     x9, icc_sre_el2
+    mov     x10, #0x9                   /* SRE | Enable */
+    orr     x9, x9, x10
+    msr     icc_sre_el2, x9
+    isb
+    mrs     x9, icc_sre_el2
+    tbnz    x9, #0, 4f
+    orr     x21, x21, #BOOT_STATUS_EL2_SRE_DID_NOT_STICK
+    b       5f
+4:  msr     ich_hcr_el2, xzr
+5:  mrs     x9, midr_el1
+    msr     vpidr_el2, x9
+    ldr     x9, =0x30d00800             /* SCTLR_EL1 RES1 bits, MMU and caches off */
+    msr     sctlr_el1, x9
+    isb
+    ret
+
+/*
+ * CPTR_EL2.TFP is clear (stay_at_el2): no FP/SIMD traps at EL2. CNTHCTL_EL2
+ * EVNTEN with EVNTI 9, the event stream as at EL1, EL1's counter access kept;
+ * VBAR_EL2 = exception_vectors, once an exception can run Swift with the
+ * MMU on.
+ */
+enable_fp_timer_and_vectors:
+    mov     x9, #(3 | 1 << 2 | 9 << 4)
+    msr     cnthctl_el2, x9
+    adrp    x9, exception_vectors
+    add     x9, x9, :lo12:exception_vectors
+    msr     vbar_el2, x9
+    isb
+    ret
+
+    .section .rodata
+not_at_el2_message:
+    .asciz "error: the hypervisor image (EL=2) must be entered at EL2 (QEMU -M virt,virtualization=on)\n"
+    .section .text.boot, "ax"
+#else
 /*
  * CPACR_EL1.FPEN = 0b11 (no FP/SIMD traps); CNTKCTL_EL1 = EVNTEN with
  * EVNTI 9, an event each time bit 9 of the virtual counter flips (Arm ARM
@@ -259,6 +386,7 @@ enable_fp_timer_and_vectors:
     msr     vbar_el1, x9
     isb
     ret
+#endif
 
 /*
  * semihosting_exit(w0 = status): SYS_EXIT_EXTENDED (0x20) with

@@ -1,5 +1,5 @@
 /*
- * EL1 exception vectors (Arm ARM D1.10.2: 16 entries of 0x80 bytes, table
+ * The kernel's exception vectors, EL1's or (KERNEL_AT_EL2) EL2's (Arm ARM D1.10.2: 16 entries of 0x80 bytes, table
  * aligned to 2 KiB).
  *
  * Every entry saves the complete interrupted context — x0-x30, ELR, SPSR and
@@ -16,6 +16,14 @@
 
 /* The frame's layout: struct exception_frame in AssemblyLayout.h. */
 #include "AssemblyLayout.h"
+/* The kernel's own level's exception registers (the hypervisor: EL2). */
+#ifdef KERNEL_AT_EL2
+#define ELR_KERNEL  elr_el2
+#define SPSR_KERNEL spsr_el2
+#else
+#define ELR_KERNEL  elr_el1
+#define SPSR_KERNEL spsr_el1
+#endif
 #define FRAME_SIZE      EXCEPTION_FRAME_SIZE
 #define FRAME_Q_OFFSET  EXCEPTION_FRAME_Q
 #define FRAME_FP_STATUS EXCEPTION_FRAME_FP_STATUS
@@ -36,8 +44,8 @@
     stp     x24, x25, [sp, #16 * 12]
     stp     x26, x27, [sp, #16 * 13]
     stp     x28, x29, [sp, #16 * 14]
-    mrs     x21, elr_el1
-    mrs     x22, spsr_el1
+    mrs     x21, ELR_KERNEL
+    mrs     x22, SPSR_KERNEL
     str     x30, [sp, #8 * 30]
     str     x21, [sp, #EXCEPTION_FRAME_ELR]
     str     x22, [sp, #EXCEPTION_FRAME_SPSR]
@@ -92,8 +100,8 @@
     ldr     x30, [sp, #8 * 30]
     ldr     x21, [sp, #EXCEPTION_FRAME_ELR]
     ldr     x22, [sp, #EXCEPTION_FRAME_SPSR]
-    msr     elr_el1, x21
-    msr     spsr_el1, x22
+    msr     ELR_KERNEL, x21
+    msr     SPSR_KERNEL, x22
     ldp     x0, x1, [sp, #16 * 0]
     ldp     x2, x3, [sp, #16 * 1]
     ldp     x4, x5, [sp, #16 * 2]
@@ -132,6 +140,16 @@ exception_vectors:
 
     .section .text
 vector_common:
+#ifdef KERNEL_AT_EL2
+    /* From a guest (lower EL, AArch64: kinds 8-11): its exit, not a fault
+     * of ours (guest-entry.S). A guest is AArch64 only (HCR_EL2.RW), so
+     * kinds 12-15 cannot come and would be reported as faults. */
+    cmp     x0, #8
+    b.lo    3f
+    cmp     x0, #11
+    b.ls    guest_exit
+3:
+#endif
     save_frame
     mov     x1, sp                      /* x1 = struct exception_frame */
     cmp     x0, #5                      /* IRQ, current EL, SPx */

@@ -41,6 +41,8 @@ final class ConsoleParserTests: XCTestCase {
         (bytes("fire 33"), 4, .fire(intid(33), count: 1), "count defaults to 1"),
         (bytes("fire 40 100000"), 4, .fire(intid(40), count: 100_000), "largest count"),
         (bytes("fire 0x1000 0x10"), 4, .fire(intid(4096), count: 16), "hex INTID and count"),
+        (bytes("fire 8192"), 4, .fire(intid(8192), count: 1), "an LPI (the kernel checks it is mapped)"),
+        (bytes("irq-affinity 16383 1-2"), 4, .setAffinity(intid(16383), mask(1, 2)), "an LPI's affinity"),
         (bytes("fire 0xfA 0xA"), 4, .fire(intid(250), count: 10), "mixed-case hex digits"),
         (bytes("policy seed"), 4, .policy(.seed), "seed policy"),
         (bytes("policy balanced"), 4, .policy(.balanced), "balanced policy"),
@@ -185,32 +187,30 @@ final class ConsoleParserTests: XCTestCase {
          "error: cpu 99999999999999999999 does not exist (cpus are 0-3)", "past 64 bits"),
         // INTIDs that are not SPIs or extended SPIs.
         (bytes("irq-affinity 16"), 4, .notSharedInterrupt("16"),
-         "error: INTID 16 is not an SPI or extended SPI (SPIs are 32-1019, extended SPIs 4096-5119)", "a PPI"),
+         "error: INTID 16 is not an SPI, extended SPI or LPI (SPIs are 32-1019, extended SPIs 4096-5119, LPIs from 8192)", "a PPI"),
         (bytes("fire 0"), 4, .notSharedInterrupt("0"),
-         "error: INTID 0 is not an SPI or extended SPI (SPIs are 32-1019, extended SPIs 4096-5119)", "an SGI"),
+         "error: INTID 0 is not an SPI, extended SPI or LPI (SPIs are 32-1019, extended SPIs 4096-5119, LPIs from 8192)", "an SGI"),
         (bytes("fire 31"), 4, .notSharedInterrupt("31"),
-         "error: INTID 31 is not an SPI or extended SPI (SPIs are 32-1019, extended SPIs 4096-5119)", "last PPI"),
+         "error: INTID 31 is not an SPI, extended SPI or LPI (SPIs are 32-1019, extended SPIs 4096-5119, LPIs from 8192)", "last PPI"),
         (bytes("fire 1020"), 4, .notSharedInterrupt("1020"),
-         "error: INTID 1020 is not an SPI or extended SPI (SPIs are 32-1019, extended SPIs 4096-5119)",
+         "error: INTID 1020 is not an SPI, extended SPI or LPI (SPIs are 32-1019, extended SPIs 4096-5119, LPIs from 8192)",
          "first special INTID"),
         (bytes("fire 1023"), 4, .notSharedInterrupt("1023"),
-         "error: INTID 1023 is not an SPI or extended SPI (SPIs are 32-1019, extended SPIs 4096-5119)", "spurious"),
+         "error: INTID 1023 is not an SPI, extended SPI or LPI (SPIs are 32-1019, extended SPIs 4096-5119, LPIs from 8192)", "spurious"),
         (bytes("fire 1056"), 4, .notSharedInterrupt("1056"),
-         "error: INTID 1056 is not an SPI or extended SPI (SPIs are 32-1019, extended SPIs 4096-5119)",
+         "error: INTID 1056 is not an SPI, extended SPI or LPI (SPIs are 32-1019, extended SPIs 4096-5119, LPIs from 8192)",
          "an extended PPI"),
         (bytes("fire 4095"), 4, .notSharedInterrupt("4095"),
-         "error: INTID 4095 is not an SPI or extended SPI (SPIs are 32-1019, extended SPIs 4096-5119)",
+         "error: INTID 4095 is not an SPI, extended SPI or LPI (SPIs are 32-1019, extended SPIs 4096-5119, LPIs from 8192)",
          "just below the extended SPIs"),
         (bytes("fire 5120"), 4, .notSharedInterrupt("5120"),
-         "error: INTID 5120 is not an SPI or extended SPI (SPIs are 32-1019, extended SPIs 4096-5119)",
+         "error: INTID 5120 is not an SPI, extended SPI or LPI (SPIs are 32-1019, extended SPIs 4096-5119, LPIs from 8192)",
          "just above the extended SPIs"),
-        (bytes("fire 8192"), 4, .notSharedInterrupt("8192"),
-         "error: INTID 8192 is not an SPI or extended SPI (SPIs are 32-1019, extended SPIs 4096-5119)", "an LPI"),
         (bytes("fire 0x100000021"), 4, .notSharedInterrupt("0x100000021"),
-         "error: INTID 0x100000021 is not an SPI or extended SPI (SPIs are 32-1019, extended SPIs 4096-5119)",
+         "error: INTID 0x100000021 is not an SPI, extended SPI or LPI (SPIs are 32-1019, extended SPIs 4096-5119, LPIs from 8192)",
          "33 plus 2^32 must not wrap to 33"),
         (bytes("irq-affinity 99999999999999999999999 0"), 4, .notSharedInterrupt("99999999999999999999999"),
-         "error: INTID 99999999999999999999999 is not an SPI or extended SPI (SPIs are 32-1019, extended SPIs 4096-5119)",
+         "error: INTID 99999999999999999999999 is not an SPI, extended SPI or LPI (SPIs are 32-1019, extended SPIs 4096-5119, LPIs from 8192)",
          "past 64 bits"),
         // Bad cpu lists (the CPU list parser's own error, quoted).
         (bytes("irq-affinity 33 0-9"), 4, .badCPUList("0-9", .cpuOutOfRange(cpu: 9, limit: 4, offset: 2)),
@@ -230,6 +230,16 @@ final class ConsoleParserTests: XCTestCase {
         (bytes("irq-affinity 33 0"), 0, .badCPUList("0", .cpuOutOfRange(cpu: 0, limit: 0, offset: 0)),
          "error: bad cpu list '0': cpu 0 given but no cpus are allowed", "no CPUs at all"),
         // Policies.
+        (bytes("vcpu-move 0x1.0 2"), 4, .malformedVCPU("0x1.0"),
+         "error: '0x1.0' is not a vcpu (DOMAIN.VCPU in decimal, e.g. 0.1)", "vcpus are decimal"),
+        (bytes("vcpu-move 1 2"), 4, .malformedVCPU("1"),
+         "error: '1' is not a vcpu (DOMAIN.VCPU in decimal, e.g. 0.1)", "a vcpu has a domain"),
+        (bytes("vcpu-move 1.256 2"), 4, .malformedVCPU("1.256"),
+         "error: '1.256' is not a vcpu (DOMAIN.VCPU in decimal, e.g. 0.1)", "vcpu numbers stop at 255"),
+        (bytes("vcpu-move 1.0 4"), 4, .noSuchCPU("4", cpuCount: 4),
+         "error: cpu 4 does not exist (cpus are 0-3)", "vcpu-move to a cpu the machine lacks"),
+        (bytes("vcpu-move 1.0"), 4, .missingArgument(.vcpuMove, .cpu),
+         "error: 'vcpu-move' is missing the cpu number (usage: vcpu-move DOMAIN.VCPU CPU)", "vcpu-move without a cpu"),
         (bytes("policy fair"), 4, .unknownPolicy("fair"),
          "error: unknown policy 'fair' (policies are seed, balanced, load)", "no such policy"),
         (bytes("policy Seed"), 4, .unknownPolicy("Seed"),
@@ -271,10 +281,11 @@ final class ConsoleParserTests: XCTestCase {
             case .notSharedInterrupt: seen.insert("notSharedInterrupt")
             case .badCPUList: seen.insert("badCPUList")
             case .unknownPolicy: seen.insert("unknownPolicy")
+            case .malformedVCPU: seen.insert("malformedVCPU")
             case .lineTooLong: seen.insert("lineTooLong")
             }
         }
-        XCTAssertEqual(seen.count, 9)
+        XCTAssertEqual(seen.count, 10)
     }
 
     /// `text` renders each command as a line that parses back to it.
@@ -294,6 +305,8 @@ final class ConsoleParserTests: XCTestCase {
             (.policy(.load), "policy load"),
             (.help, "help"),
             (.exit(status: 2), "exit 2"),
+            (.vcpus, "vcpus"),
+            (.vcpuMove(VCPUID(domain: 1, vcpu: 0), LogicalCPU(3)), "vcpu-move 1.0 3"),
         ]
         for (command, text) in commands {
             XCTAssertEqual(command.text, text)

@@ -35,8 +35,10 @@ private func isWithinLimits(_ command: ConsoleCommand, cpuCount: Int) -> Bool {
     switch command {
     case .cpuOffline(let cpu), .cpuOnline(let cpu):
         return cpu.index >= 0 && cpu.index < cpus
-    case .cpus, .irqs, .check, .epoch, .help, .policy:
+    case .cpus, .irqs, .check, .epoch, .help, .policy, .vcpus:
         return true
+    case .vcpuMove(let vcpu, let cpu):
+        return (0 ... 255).contains(vcpu.domain) && (0 ... 255).contains(vcpu.vcpu) && cpu.index < cpus
     case .showAffinity(let intid):
         return shared(intid)
     case .setAffinity(let intid, let mask):
@@ -58,7 +60,7 @@ private struct CommandRecipe: Sendable, CustomStringConvertible {
     var second: UInt64
     var cpuCount: Int
 
-    static let kinds = 14
+    static let kinds = 16
 
     var description: String { "\(command.text) (cpuCount \(cpuCount))" }
 
@@ -77,6 +79,9 @@ private struct CommandRecipe: Sendable, CustomStringConvertible {
         case 10: return .stress(seed: first, events: 1 + Int(second % 1_000_000))
         case 11: return .exit(status: Int32(second % 256))
         case 12: return .epoch
+        case 13: return .vcpus
+        case 14: return .vcpuMove(VCPUID(domain: Int(first % 256), vcpu: Int(second % 256)),
+                                  LogicalCPU(Int(second % UInt64(cpuCount))))
         default: return .fire(Self.sharedInterrupt(first), count: 1)
         }
     }
@@ -154,8 +159,10 @@ private func noisyText(_ command: ConsoleCommand, seed: UInt64) -> [UInt8] {
     switch command {
     case .cpuOffline(let cpu), .cpuOnline(let cpu):
         words.append(number(cpu.index))
-    case .cpus, .irqs, .check, .epoch, .help:
+    case .cpus, .irqs, .check, .epoch, .help, .vcpus:
         break
+    case .vcpuMove(let vcpu, let cpu):
+        words += [String(vcpu.domain) + "." + String(vcpu.vcpu), number(cpu.index)]
     case .showAffinity(let intid):
         words.append(number(intid.rawValue))
     case .setAffinity(let intid, let mask):

@@ -28,8 +28,9 @@ CHECKS = [refuses_a_cpu_without_gic_system_registers, refuses_memory_that_does_n
 
 
 def hvc_without_a_hypervisor_is_reported():
-    # Entered at EL2, the image leaves it with HCR_EL2.HCD set: an HVC from
-    # EL1 is then UNDEFINED and must be reported as a PSCI problem, not hang.
+    # EL=2 boots the hypervisor image, which stays at EL2: its own HVC is
+    # taken by its own EL2 vectors (no firmware above it answers HVC) and
+    # must be reported as a PSCI problem, not hang.
     result = boot(EL=2, FAULTS=1, APPEND="psci-conduit=hvc", timeout=30)
     expect_status(result, 2)
     expect("error: PSCI conduit hvc is not answered by firmware at EL2 (the HVC trapped" in result.output,

@@ -39,9 +39,10 @@ def boot(SMP=4, EL=1, POLICY="balanced", APPEND="", HOTPLUG=1, DTB=1, FAULTS=0, 
          timeout=60, stdin=None):
     """Boots one image with the Makefile's variables (same names, same
     meaning: FAULTS=1 is the fault-injection build, the only one that takes
-    psci-fault=, psci-conduit=, test-fault and test-stall=) and returns what
-    happened."""
-    build = os.path.join(ROOT, "build", ("hotplug-on" if HOTPLUG else "hotplug-off") + ("-faults" if FAULTS else ""))
+    psci-fault=, psci-conduit=, test-fault and test-stall=; EL=2 is the
+    hypervisor image, build/*-el2*) and returns what happened."""
+    build = os.path.join(ROOT, "build", ("hotplug-on" if HOTPLUG else "hotplug-off") + ("-el2" if int(EL) == 2 else "")
+                         + ("-faults" if FAULTS else ""))
     image = os.path.join(build, "image.elf" if DTB else "image-low.elf")
     environment = dict(os.environ, QEMU=qemu_binary(), IMAGE=image, SMP=str(SMP), EL=str(EL),
                        IMAGE_ARGS=("policy=%s %s" % (POLICY, APPEND)).strip(), QEMUFLAGS=QEMUFLAGS)

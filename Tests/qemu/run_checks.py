@@ -22,7 +22,7 @@ import time
 from harness import ROOT, qemu_binary, run
 
 MODULES = ["hardware_checks", "boot_checks", "platform_checks", "rebalance_checks", "console_checks", "reliability_checks",
-           "its_checks"]
+           "its_checks", "hypervisor_checks"]
 
 
 def describe(qemu):

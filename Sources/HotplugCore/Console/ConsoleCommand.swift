@@ -19,6 +19,13 @@ public enum ConsoleCommand: Equatable, Sendable {
     /// `fire INTID [COUNT]`: set a shared interrupt pending `count` times,
     /// `ConsoleParser.fireCounts`.
     case fire(InterruptID, count: Int)
+    /// `vcpus`: where each guest vCPU runs, its interrupts and the guest's
+    /// counts (the hypervisor image).
+    case vcpus
+    /// `vcpu-move DOMAIN.VCPU CPU`: move a vCPU to another pCPU, its
+    /// guest-bound interrupts with it. Whether the vCPU exists is the
+    /// hypervisor's to answer.
+    case vcpuMove(VCPUID, LogicalCPU)
     /// `policy seed|balanced|load`: choose the rebalance policy.
     case policy(RebalancePolicyKind)
     /// `stress SEED EVENTS`: random hotplug and affinity changes under an
@@ -44,6 +51,8 @@ public enum ConsoleCommand: Equatable, Sendable {
         case .irqs: return .irqs
         case .showAffinity, .setAffinity: return .irqAffinity
         case .fire: return .fire
+        case .vcpus: return .vcpus
+        case .vcpuMove: return .vcpuMove
         case .policy: return .policy
         case .stress: return .stress
         case .check: return .check
@@ -62,8 +71,10 @@ public enum ConsoleCommand: Equatable, Sendable {
         switch self {
         case .cpuOffline(let cpu), .cpuOnline(let cpu):
             line += " " + String(cpu.index)
-        case .cpus, .irqs, .check, .epoch, .help:
+        case .cpus, .irqs, .check, .epoch, .help, .vcpus:
             break
+        case .vcpuMove(let vcpu, let cpu):
+            line += " " + String(vcpu.domain) + "." + String(vcpu.vcpu) + " " + String(cpu.index)
         case .showAffinity(let intid):
             line += " " + String(intid.rawValue)
         case .setAffinity(let intid, let mask):

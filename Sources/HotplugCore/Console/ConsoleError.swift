@@ -25,6 +25,9 @@ public enum ConsoleError: Error, Equatable, Sendable {
     case notSharedInterrupt(ConsoleWord)
     /// A cpu list that does not parse or names a CPU the machine lacks.
     case badCPUList(ConsoleWord, CPUListError)
+    /// A word that should name a vCPU, `DOMAIN.VCPU` in decimal (each
+    /// `ConsoleParser.virtualCPUNumbers`), does not.
+    case malformedVCPU(ConsoleWord)
     /// `policy` with a name no `RebalancePolicyKind` has.
     case unknownPolicy(ConsoleWord)
     /// A line longer than `LineEditor.capacity`; the word holds its start.
@@ -53,9 +56,11 @@ public enum ConsoleError: Error, Equatable, Sendable {
             return "error: cpu " + word.printable + " does not exist (" + ConsoleError.cpuRange(cpuCount) + ")"
         case .notSharedInterrupt(let word):
             return "error: INTID " + word.printable
-                + " is not an SPI or extended SPI (SPIs are 32-1019, extended SPIs 4096-5119)"
+                + " is not an SPI, extended SPI or LPI (SPIs are 32-1019, extended SPIs 4096-5119, LPIs from 8192)"
         case .badCPUList(let word, let reason):
             return "error: bad cpu list " + word.quoted + ": " + reason.message
+        case .malformedVCPU(let word):
+            return "error: " + word.quoted + " is not a vcpu (DOMAIN.VCPU in decimal, e.g. 0.1)"
         case .unknownPolicy(let word):
             return "error: unknown policy " + word.quoted + " (policies are "
                 + ConsoleText.string(RebalancePolicyKind.names) + ")"

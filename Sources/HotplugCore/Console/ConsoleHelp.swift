@@ -9,6 +9,8 @@ public enum ConsoleHelp {
         irqs                          interrupts per INTID and CPU (/proc/interrupts)
         irq-affinity INTID [CPULIST]  show an SPI's affinity, or set it (CPULIST 0-2,5)
         fire INTID [COUNT]            set an SPI pending COUNT times (default 1)
+        vcpus                         guest vCPUs: pCPU, state, interrupts (EL=2)
+        vcpu-move DOMAIN.VCPU CPU     move a vCPU and its interrupts to CPU (EL=2)
         policy seed|balanced|load     choose the rebalance policy used on hotplug
         stress SEED EVENTS            random hotplug under an interrupt storm
         check                         check the routing invariants now

@@ -73,6 +73,11 @@ public enum ConsoleParser {
                 count = Int(try number(word, .count, in: widen(fireCounts)))
             }
             parsed = .fire(intid, count: count)
+        case .vcpus:
+            parsed = .vcpus
+        case .vcpuMove:
+            let vcpu = try virtualCPU(arguments.required(.vcpu))
+            parsed = .vcpuMove(vcpu, try cpu(arguments.required(.cpu), cpuCount: cpus))
         case .policy:
             let word = try arguments.required(.policy)
             guard let policy = RebalancePolicyKind(parsing: word) else {
@@ -119,6 +124,25 @@ public enum ConsoleParser {
         }
     }
 
+    /// The most domains and vCPUs per domain a `DOMAIN.VCPU` may name.
+    public static let virtualCPUNumbers: ClosedRange<UInt64> = 0 ... 255
+
+    /// A vCPU name, `DOMAIN.VCPU`: two decimal numbers joined by one dot.
+    private static func virtualCPU<Word: Collection>(_ word: Word) throws(ConsoleError) -> VCPUID
+    where Word.Element == UInt8 {
+        guard let dot = word.firstIndex(of: UInt8(ascii: ".")) else { throw .malformedVCPU(ConsoleWord(word)) }
+        let domainWord = word[word.startIndex ..< dot]
+        let vcpuWord = word[word.index(after: dot)...]
+        let isDecimal = { (part: Word.SubSequence) in
+            !part.isEmpty && part.count <= 3 && part.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+        }
+        guard isDecimal(domainWord), isDecimal(vcpuWord),
+              case .value(let domain) = ConsoleNumber(domainWord), case .value(let vcpu) = ConsoleNumber(vcpuWord),
+              virtualCPUNumbers.contains(domain), virtualCPUNumbers.contains(vcpu)
+        else { throw .malformedVCPU(ConsoleWord(word)) }
+        return VCPUID(domain: Int(domain), vcpu: Int(vcpu))
+    }
+
     /// A CPU number below `cpuCount`.
     private static func cpu<Word: Collection>(
         _ word: Word,
@@ -137,8 +161,9 @@ public enum ConsoleParser {
         }
     }
 
-    /// The INTID of an SPI or extended SPI. Whether the GIC implements it
-    /// (`GICD_TYPER.ITLinesNumber`, `ESPI_range`) is for the kernel to check.
+    /// The INTID of an SPI, extended SPI or LPI. Whether the GIC implements
+    /// it (`GICD_TYPER.ITLinesNumber`, `ESPI_range`) or the ITS maps it is
+    /// for the kernel to check.
     private static func sharedInterrupt<Word: Collection>(
         _ word: Word
     ) throws(ConsoleError) -> InterruptID where Word.Element == UInt8 {
@@ -148,7 +173,7 @@ public enum ConsoleParser {
         case .tooLarge:
             throw .notSharedInterrupt(ConsoleWord(word))
         case .value(let value):
-            guard value <= UInt64(UInt32.max), InterruptID(UInt32(value)).isShared else {
+            guard value <= UInt64(UInt32.max), InterruptID(UInt32(value)).isShared || InterruptID(UInt32(value)).kind == .lpi else {
                 throw .notSharedInterrupt(ConsoleWord(word))
             }
             return InterruptID(UInt32(value))

@@ -10,6 +10,8 @@ public enum ConsoleVerb: Equatable, Sendable, CaseIterable {
     case irqs
     case irqAffinity
     case fire
+    case vcpus
+    case vcpuMove
     case policy
     case stress
     case check
@@ -26,6 +28,8 @@ public enum ConsoleVerb: Equatable, Sendable, CaseIterable {
         case .irqs: return "irqs"
         case .irqAffinity: return "irq-affinity"
         case .fire: return "fire"
+        case .vcpus: return "vcpus"
+        case .vcpuMove: return "vcpu-move"
         case .policy: return "policy"
         case .stress: return "stress"
         case .check: return "check"
@@ -44,6 +48,8 @@ public enum ConsoleVerb: Equatable, Sendable, CaseIterable {
         case .irqs: return "irqs"
         case .irqAffinity: return "irq-affinity INTID [CPULIST]"
         case .fire: return "fire INTID [COUNT]"
+        case .vcpus: return "vcpus"
+        case .vcpuMove: return "vcpu-move DOMAIN.VCPU CPU"
         case .policy: return "policy seed|balanced|load"
         case .stress: return "stress SEED EVENTS"
         case .check: return "check"
@@ -78,6 +84,8 @@ public enum ConsoleArgument: Equatable, Sendable {
     case events
     /// The image's exit status (`exit 2`).
     case status
+    /// A guest's vCPU, `DOMAIN.VCPU` (`vcpu-move 0.1 3`).
+    case vcpu
 
     /// A short noun for messages ("the cpu number", "event count 0 ...").
     public var name: StaticString {
@@ -90,6 +98,7 @@ public enum ConsoleArgument: Equatable, Sendable {
         case .seed: return "seed"
         case .events: return "event count"
         case .status: return "exit status"
+        case .vcpu: return "vcpu (DOMAIN.VCPU)"
         }
     }
 }

@@ -48,6 +48,31 @@
 #define MMU_LEVEL1_ENTRIES          512
 
 /*
+ * The hypervisor image (KERNEL_AT_EL2) runs under the EL2 translation
+ * regime instead (Arm ARM D8, non-VHE: HCR_EL2.E2H clear), with the same
+ * MAIR value in MAIR_EL2 and the same tables, but:
+ *
+ * TCR_EL2 has one VA range and other field positions: T0SZ 25, IRGN0 =
+ * ORGN0 = 0b01, SH0 = 0b11, TG0 4 KiB, as for EL1; the physical address
+ * size in PS (bits 18:16, from ID_AA64MMFR0_EL1.PARange); bits 31 and 23
+ * RES1.
+ */
+#define MMU_TCR_EL2_WITHOUT_PS      0x80803519
+#define MMU_TCR_EL2_PS_SHIFT        16
+/*
+ * SCTLR_EL2: its RES1 bits (4, 5, 11, 16, 18, 22, 23, 28, 29: 0x30C50830)
+ * plus M, C and I; A off, as at EL1.
+ */
+#define MMU_SCTLR_EL2               0x30C51835
+/*
+ * In a translation regime with one privilege level (EL2 without E2H) the
+ * descriptors' AP[1] (bit 6) is RES1: every block of the hypervisor's map,
+ * early and final, carries it (as KVM's EL2 map does, AP[2:1] = 0b01 for
+ * read/write).
+ */
+#define MMU_EL2_BLOCK_AP1           0x40
+
+/*
  * What the boot stub found on its way to EL1 that the kernel must report
  * (it cannot print yet): passed to kernel_main as its second argument.
  */
@@ -77,9 +102,66 @@
 #define EXCEPTION_FRAME_SLOT_PUSH   800
 #define EXCEPTION_FRAME_SIZE        816
 
+/*
+ * The hypervisor's world switch (boot/guest-entry.S): a vCPU's general
+ * registers, the state ERET gives it (ELR_EL2, SPSR_EL2), what the exit
+ * that ended its run says (ESR_EL2, FAR_EL2, HPFAR_EL2), and its FP/SIMD
+ * registers (the guest's compiled code uses them, and so does the
+ * hypervisor's). Its EL1 system registers are saved apart, in
+ * `struct guest_system_registers`, by C (AArch64.h).
+ */
+#define GUEST_FRAME_ELR             248
+#define GUEST_FRAME_SPSR            256
+#define GUEST_FRAME_ESR             264
+#define GUEST_FRAME_FAR             272
+#define GUEST_FRAME_HPFAR           280
+#define GUEST_FRAME_Q               288
+#define GUEST_FRAME_FP_STATUS       800
+#define GUEST_FRAME_SIZE            816
+
+/*
+ * What arch_enter_guest keeps on the hypervisor's stack while the guest
+ * runs: the guest frame's address, then the caller's callee-saved x19-x30
+ * and d8-d15 (AAPCS64). The stack pointer stays there: SP_EL2 is not the
+ * guest's, so the lower-EL vectors find this block at SP_EL2.
+ */
+#define GUEST_HOST_SAVE_FRAME       0
+#define GUEST_HOST_SAVE_X19         16
+#define GUEST_HOST_SAVE_D8          112
+#define GUEST_HOST_SAVE_SIZE        176
+
+/*
+ * Why arch_enter_guest returned: the vector group "lower EL, AArch64"
+ * (Arm ARM D1.10.2), in its order.
+ */
+#define GUEST_EXIT_SYNCHRONOUS      0
+#define GUEST_EXIT_IRQ              1
+#define GUEST_EXIT_FIQ              2
+#define GUEST_EXIT_SERROR           3
+
 #ifndef __ASSEMBLER__
 #include <stdint.h>
 #include <stddef.h>
+
+struct guest_frame {
+    uint64_t x[31];
+    uint64_t elr;            /* ELR_EL2: where the guest resumes */
+    uint64_t spsr;           /* SPSR_EL2: its PSTATE (EL1h, DAIF) */
+    uint64_t esr;            /* ESR_EL2 of the last exit */
+    uint64_t far;            /* FAR_EL2 of the last exit */
+    uint64_t hpfar;          /* HPFAR_EL2 of the last exit */
+    uint64_t q[64];          /* q0-q31, two words each */
+    uint64_t fpsr;
+    uint64_t fpcr;
+};
+_Static_assert(offsetof(struct guest_frame, elr) == GUEST_FRAME_ELR, "guest frame layout");
+_Static_assert(offsetof(struct guest_frame, spsr) == GUEST_FRAME_SPSR, "guest frame layout");
+_Static_assert(offsetof(struct guest_frame, esr) == GUEST_FRAME_ESR, "guest frame layout");
+_Static_assert(offsetof(struct guest_frame, far) == GUEST_FRAME_FAR, "guest frame layout");
+_Static_assert(offsetof(struct guest_frame, hpfar) == GUEST_FRAME_HPFAR, "guest frame layout");
+_Static_assert(offsetof(struct guest_frame, q) == GUEST_FRAME_Q, "guest frame layout");
+_Static_assert(offsetof(struct guest_frame, fpsr) == GUEST_FRAME_FP_STATUS, "guest frame layout");
+_Static_assert(sizeof(struct guest_frame) == GUEST_FRAME_SIZE, "guest frame layout");
 
 struct exception_frame {
     uint64_t x[31];

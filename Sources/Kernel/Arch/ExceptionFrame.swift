@@ -3,7 +3,24 @@
 /// for Swift.
 typealias ExceptionFrame = exception_frame
 
-/// Every exception other than an IRQ from EL1 ends here. A PSCI call whose
+/// The names of the exception registers of the level the kernel runs at
+/// (EL1, or EL2 in the hypervisor image), for what it prints.
+enum KernelLevel {
+    #if HYPERVISOR
+    static let syndromeRegister: StaticString = "ESR_EL2"
+    static let linkRegister: StaticString = "ELR_EL2"
+    static let faultAddressRegister: StaticString = "FAR_EL2"
+    static let savedStateRegister: StaticString = "SPSR_EL2"
+    #else
+    static let syndromeRegister: StaticString = "ESR_EL1"
+    static let linkRegister: StaticString = "ELR_EL1"
+    static let faultAddressRegister: StaticString = "FAR_EL1"
+    static let savedStateRegister: StaticString = "SPSR_EL1"
+    #endif
+}
+
+/// Every exception other than an IRQ taken by the kernel ends here (and,
+/// in the hypervisor, other than a guest's exit). A PSCI call whose
 /// conduit has no firmware behind it is reported as that, with status 2
 /// (`PSCIFirmware.reportTrap`); anything else is a fault in the kernel:
 /// prints what happened — the slot, the syndrome decoded, ELR, FAR — and
@@ -27,7 +44,9 @@ func kernelExceptionEntry(_ kind: UInt64, _ rawFrame: UnsafeRawPointer) -> Never
         out.hex(mpidr)
     }
     Console.emergencyLine { out in
-        out.write("  ESR_EL1 ")
+        out.write("  ")
+        out.write(KernelLevel.syndromeRegister)
+        out.write(" ")
         out.hex(syndrome.rawValue, digits: 8)
         out.write(": ")
         out.write(syndrome.className)
@@ -38,11 +57,17 @@ func kernelExceptionEntry(_ kind: UInt64, _ rawFrame: UnsafeRawPointer) -> Never
         out.write(")")
     }
     Console.emergencyLine { out in
-        out.write("  ELR_EL1 ")
+        out.write("  ")
+        out.write(KernelLevel.linkRegister)
+        out.write(" ")
         out.hex(frame.pointee.elr, digits: 16)
-        out.write("  FAR_EL1 ")
+        out.write("  ")
+        out.write(KernelLevel.faultAddressRegister)
+        out.write(" ")
         out.hex(faultAddress, digits: 16)
-        out.write("  SPSR_EL1 ")
+        out.write("  ")
+        out.write(KernelLevel.savedStateRegister)
+        out.write(" ")
         out.hex(frame.pointee.spsr, digits: 8)
     }
     Semihosting.exit(3)

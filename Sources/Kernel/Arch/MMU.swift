@@ -56,9 +56,21 @@ enum MMU {
         // Align to the table size (4 KiB) within the over-allocation.
         let aligned = UnsafeMutablePointer<UInt64>(bitPattern: (UInt(bitPattern: table) + 4095) & ~UInt(4095))!
         for index in 0 ..< IdentityMap.entryCount {
-            aligned[index] = map.descriptor(ofBlock: index)
+            aligned[index] = regimeDescriptor(map.descriptor(ofBlock: index))
         }
         return .success(Translation(tableBase: UInt64(UInt(bitPattern: aligned))))
+    }
+
+    /// A block descriptor as the kernel's translation regime wants it: at
+    /// EL2 every valid one carries AP[1], RES1 there (AssemblyLayout.h,
+    /// `MMU_EL2_BLOCK_AP1`; the early map sets it too, so the switch still
+    /// needs no break-before-make).
+    private static func regimeDescriptor(_ descriptor: UInt64) -> UInt64 {
+        #if HYPERVISOR
+        return descriptor & 1 != 0 ? descriptor | UInt64(MMU_EL2_BLOCK_AP1) : descriptor
+        #else
+        return descriptor
+        #endif
     }
 
     /// Moves the calling CPU, MMU on, from the early map to `translation`.

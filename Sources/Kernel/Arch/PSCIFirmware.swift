@@ -1,7 +1,8 @@
 /// Power State Coordination Interface calls (Arm DEN 0022 §5) through the
 /// conduit the device tree names: HVC when QEMU starts the image at EL1, SMC
-/// with virtualization=on (the image then runs at EL1 under an EL2 it left
-/// open, and QEMU's built-in firmware answers the SMC).
+/// with virtualization=on (the EL1 image then runs under an EL2 it left
+/// open, the hypervisor image at EL2 itself; QEMU's built-in firmware
+/// answers the SMC).
 ///
 /// Function IDs come from the device tree's binding (`PSCIDescription`):
 /// the standard ones under "arm,psci-0.2" and later, the node's own
@@ -146,7 +147,9 @@ struct PSCIFirmware {
             out.write(" is not answered by firmware at EL", trap.conduit.firmwareLevel)
             out.write(" (the ")
             out.write(trap.conduit == .hvc ? "HVC" : "SMC")
-            out.write(" trapped: ESR_EL1 ")
+            out.write(" trapped: ")
+            out.write(KernelLevel.syndromeRegister)
+            out.write(" ")
             out.hex(syndrome.rawValue, digits: 8)
             out.write(", ")
             out.write(syndrome.className)

@@ -7,6 +7,9 @@ enum HardwareReport {
         Console.line { out in
             out.write("entered at EL", Int(entryLevel))
             out.write(", running at EL", Int(arch_read_current_el() >> 2 & 3))
+            #if HYPERVISOR
+            out.write(" (hypervisor)")
+            #endif
             out.write("; boot CPU MPIDR ")
             out.hex(bootAffinity.rawValue)
         }

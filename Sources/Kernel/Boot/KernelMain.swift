@@ -83,13 +83,27 @@ func kernelMain(_ entryLevel: UInt64, _ bootStatus: UInt64) -> UInt32 {
         }
         _ = InterruptMigration.select(kind)
     }
-    guard bringUpSystem() else { return 1 }
+    let lpis = commandLine.number(of: "lpis") ?? ITS.kernelLPIs
+    guard lpis >= 1 && lpis <= ITS.kernelLPIs else {
+        Console.line { out in out.write("error: lpis=N takes 1 to ", ITS.kernelLPIs) }
+        return 2
+    }
+    guard bringUpSystem(lpis: lpis) else { return 1 }
     guard LoadEpochClock.configure(commandLine) else { return 2 }
+    #if HYPERVISOR
+    guard startGuests(commandLine, console: machine.bootCPU) else { return 2 }
+    #endif
     // Armed only now, so that boot bring-up never meets them.
     guard FaultInjection.arm(commandLine) else { return 2 }
+    Stress.firesLPIs = commandLine.contains(word: "stress-lpis")
 
+    #if HYPERVISOR
+    if commandLine.contains(word: "guest-check") {
+        return GuestInflightCheck.run() == 0 ? 0 : 1
+    }
+    #endif
     if commandLine.contains(word: "lpi-check") {
-        return LPICheck.run() == 0 ? 0 : 1
+        return LPICheck.run(commandLine) == 0 ? 0 : 1
     }
 
     if commandLine.contains(word: "load-storm") {
@@ -152,7 +166,7 @@ private func cpuInterfaceIsUsable(bootStatus: UInt64) -> Bool {
 }
 
 /// GIC, per-CPU tables, the boot CPU's own interfaces, then every other CPU.
-private func bringUpSystem() -> Bool {
+private func bringUpSystem(lpis: Int) -> Bool {
     let machine = Machine.current!
     CPUs.setUp(count: machine.cpuCount)
     Redistributor.setUp(count: machine.cpuCount)
@@ -182,7 +196,7 @@ private func bringUpSystem() -> Bool {
         }
     }
     Hotplug.markSystemActive()
-    ITS.mapKernelLPIs()
+    ITS.mapKernelLPIs(count: lpis)
     Console.line { out in
         out.write("smp: ", started)
         out.write(" of ", machine.cpuCount)
@@ -192,6 +206,70 @@ private func bringUpSystem() -> Bool {
     }
     return started == machine.cpuCount
 }
+
+#if HYPERVISOR
+/// The guests the command line asks for (`domains=N vcpus=M`, 2 and 2 by
+/// default), started once every pCPU is online; one `error:` line if they
+/// cannot be.
+private func startGuests(_ commandLine: BootArguments, console: LogicalCPU) -> Bool {
+    let domains = commandLine.value(of: "domains") == nil ? 2 : commandLine.number(of: "domains")
+    let vcpus = commandLine.value(of: "vcpus") == nil ? 2 : commandLine.number(of: "vcpus")
+    let result: Result<Void, Hypervisor.StartError>
+    if let domains, let vcpus {
+        result = Hypervisor.start(domains: domains, vcpusPerDomain: vcpus, console: console)
+    } else {
+        result = .failure(.counts)
+    }
+    switch result {
+    case .success:
+        // Every vCPU's guest has its CPU interface on before anything is
+        // fired at it (its boot marker in the guest record).
+        let up = Deadline.wait(milliseconds: 2000, for: .otherCPUs) {
+            Scheduler.lendConsoleCPU()
+            for index in 0 ..< VCPUs.count {
+                let vcpu = VCPUs.name(of: index)
+                if !VCPUs.domains[vcpu.domain].record.isUp(vcpu: vcpu.vcpu) { return false }
+            }
+            return true
+        }
+        guard up else {
+            Console.line { out in
+                out.write("error: the guests' vcpus did not all come up within ", Deadline.reported(2000, for: .otherCPUs))
+                out.write(" ms (the guest record's boot markers)")
+            }
+            return false
+        }
+        Console.line { out in
+            out.write("hypervisor: ", domains!)
+            out.write(" domains of ", vcpus!)
+            out.write(" vcpus, all up; ")
+            out.write("list registers ", VirtualInterfaceRegisters.implementation.listRegisterCount)
+            out.write(", slice timer INTID ", Int(Hypervisor.sliceTimer.rawValue))
+        }
+        return true
+    case .failure(.counts):
+        Console.line { out in
+            out.write("error: domains= and vcpus= take 1-", Hypervisor.maximumDomains)
+            out.write(" domains of 1-", GuestLayout.maximumVCPUs)
+            out.write(" vcpus (at most ", VCPUPlacement.capacity)
+            out.write(" vcpus in all)")
+        }
+    case .failure(.stageTwo):
+        Console.line("error: stage-2 tables for the guests cannot be built on this PE (ID_AA64MMFR0_EL1.PARange)")
+    case .failure(.noTimer):
+        Console.line("error: the device tree names no EL2 physical timer interrupt (arm,armv8-timer)")
+    case .failure(.memory(.outOfMemory(let needed, let available))):
+        Console.line { out in
+            out.write("error: guest memory: ")
+            out.hex(needed)
+            out.write(" bytes needed above the image, ")
+            out.hex(available)
+            out.write(" available; give the machine more memory")
+        }
+    }
+    return false
+}
+#endif
 
 /// Static buffers the boot path fills before the heap is of any use.
 enum BootStorage {

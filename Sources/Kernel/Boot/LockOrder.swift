@@ -13,9 +13,17 @@
 /// 3. A descriptor lock (`LockedDescriptorStore`, one lock word per
 ///    SPI/eSPI) — guards that descriptor and its `GICD_IROUTER` write. Taken
 ///    one at a time, never two together. Never held while a handler runs.
-/// 4. `CPUs.lock: SpinLock<CPUMask>` — owns the online mask. Taken briefly
+/// 4. `Scheduler.lock: SpinLock<Scheduling>` (the hypervisor image only) —
+///    owns where each vCPU is placed and loaded, the guest-bound SPIs'
+///    bindings and, by convention, each vCPU's `VirtualInterruptQueue` and
+///    saved registers while no pCPU has them loaded. Taken on the interrupt
+///    path (a guest-bound SPI, the slice timer) and in idle loops around a
+///    guest's entry, never across one; it writes `GICD_IROUTER` of the
+///    guest-bound SPIs itself, which no descriptor lock guards (no policy
+///    touches them).
+/// 5. `CPUs.lock: SpinLock<CPUMask>` — owns the online mask. Taken briefly
 ///    to snapshot or change it.
-/// 5. `Console.lock: SpinLock<ConsoleTransmitter>` — owns where console text
+/// 6. `Console.lock: SpinLock<ConsoleTransmitter>` — owns where console text
 ///    goes (the UART's transmit side); taken last, for one line or one
 ///    echoed character. The fault path may bypass it
 ///    (`Console.emergencyLine`, `SpinLock.bypassingLock`).

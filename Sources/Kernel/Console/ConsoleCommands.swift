@@ -16,13 +16,27 @@ enum ConsoleCommands {
             return true
         case .irqs:
             InterruptTable.print()
+            LPICommands.printSummary()
             return true
         case .showAffinity(let id):
-            return showAffinity(id)
+            return id.kind == .lpi ? LPICommands.showAffinity(id) : showAffinity(id)
         case .setAffinity(let id, let mask):
-            return setAffinity(id, mask)
+            return id.kind == .lpi ? LPICommands.setAffinity(id, mask) : setAffinity(id, mask)
         case .fire(let id, let count):
-            return fire(id, count: count)
+            return id.kind == .lpi ? LPICommands.fire(id, count: count) : fire(id, count: count)
+        case .vcpus:
+            #if HYPERVISOR
+            GuestInterruptChecks.printTable()
+            return true
+            #else
+            return noGuests()
+            #endif
+        case .vcpuMove(let vcpu, let cpu):
+            #if HYPERVISOR
+            return moveVCPU(vcpu, to: cpu)
+            #else
+            return noGuests()
+            #endif
         case .policy(let name):
             return selectPolicy(name)
         case .stress(let seed, let events):
@@ -94,6 +108,9 @@ enum ConsoleCommands {
     /// were handled.
     private static func fire(_ id: InterruptID, count: Int) -> Bool {
         guard InterruptAffinity.isImplemented(id) else { return refuse(.notImplemented(id)) }
+        #if HYPERVISOR
+        if let vcpu = GuestInterruptChecks.owner(of: id) { return fireGuest(id, count: count, vcpu: vcpu) }
+        #endif
         guard SharedInterrupts.handler(of: id) != .none else {
             Console.line { out in
                 out.write("error: INTID ", Int(id.rawValue))
@@ -127,6 +144,81 @@ enum ConsoleCommands {
         }
         return true
     }
+
+    #if HYPERVISOR
+    /// `vcpu-move`: refuses a vCPU that does not exist or a pCPU that is
+    /// not online, with one `error:` line each.
+    private static func moveVCPU(_ vcpu: VCPUID, to cpu: LogicalCPU) -> Bool {
+        guard vcpu.domain < VCPUs.domainCount, vcpu.vcpu < VCPUs.perDomain else {
+            Console.line { out in
+                out.write("error: vcpu ", vcpu.domain)
+                out.write(".", vcpu.vcpu)
+                out.write(" does not exist (", VCPUs.domainCount)
+                out.write(" domains of ", VCPUs.perDomain)
+                out.write(" vcpus)")
+            }
+            return false
+        }
+        let from = Scheduler.home(of: vcpu)
+        if case .failure(let refusal) = Scheduler.move(vcpu, to: cpu) {
+            Console.line { out in
+                out.write("error: vcpu-move: cpu ", cpu.index)
+                out.write(refusal == .offline ? " is offline" : " runs the console, which never idles to run a guest")
+            }
+            return false
+        }
+        Console.line { out in
+            out.write("vcpu ", vcpu.domain)
+            out.write(".", vcpu.vcpu)
+            out.write(" moved from cpu ", from?.index ?? -1)
+            out.write(" to cpu ", cpu.index)
+            out.write(", its interrupts routed there")
+        }
+        return true
+    }
+    #else
+    private static func noGuests() -> Bool {
+        Console.line("error: there are no guests in this image: vcpus exist in the hypervisor image only (EL=2)")
+        return false
+    }
+    #endif
+
+    #if HYPERVISOR
+    /// Fires guest-bound `id` `count` times, each once the previous was
+    /// deactivated, and reports what its guest counted on its own vCPU.
+    private static func fireGuest(_ id: InterruptID, count: Int, vcpu: VCPUID) -> Bool {
+        let before = GuestInterruptChecks.received(id)
+        let elsewhere = GuestInterruptChecks.receivedElsewhere(id)
+        var answered = 0
+        for _ in 0 ..< count {
+            guard GuestInterruptChecks.fireAndWait(id) else { break }
+            answered += 1
+        }
+        let received = GuestInterruptChecks.received(id) - before
+        let strays = GuestInterruptChecks.receivedElsewhere(id) - elsewhere
+        Console.line { out in
+            out.write("INTID ", Int(id.rawValue))
+            out.write(": fired ", answered == count ? count : answered + 1)
+            out.write(", received ", received)
+            out.write(" by its guest on vcpu ", vcpu.domain)
+            out.write(".", vcpu.vcpu)
+            out.write(" (cpu ", Scheduler.home(of: vcpu)?.index ?? -1)
+            out.write(")")
+        }
+        if received != count || strays != 0 {
+            Console.line { out in
+                out.write("error: fire ", Int(id.rawValue))
+                out.write(": ", count - received)
+                out.write(" not received by the guest, ", strays)
+                out.write(" received by another vcpu (timed out after ")
+                out.write("", Deadline.reported(1000, for: .otherCPUs))
+                out.write(" ms)")
+            }
+            return false
+        }
+        return true
+    }
+    #endif
 
     private static func selectPolicy(_ kind: RebalancePolicyKind) -> Bool {
         guard InterruptMigration.select(kind) else {

@@ -178,7 +178,11 @@ enum ConsoleShell {
             out.write("console moves from cpu ", dying.index)
             out.write(" to cpu ", successor.index)
         }
-        IdleWork.post({ _ in
+        IdleWork.post({ cpu in
+            #if HYPERVISOR
+            // The console never returns to the idle loop: no guest runs here.
+            Scheduler.reserve(LogicalCPU(cpu))
+            #endif
             arch_unmask_interrupts()
             ConsoleShell.run()
         }, to: successor)

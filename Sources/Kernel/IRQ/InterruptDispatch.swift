@@ -24,6 +24,9 @@ func kernelIRQEntry(_ frame: UnsafeMutableRawPointer) {
         }
         KernelHooks.interruptEntered?(id.rawValue, cpu.index)
         InterruptCounters.recordHandled(id, on: cpu)
+        #if HYPERVISOR
+        if GuestInterrupts.take(id, on: cpu) { continue }
+        #endif
         if id.isShared {
             SharedInterrupts.handle(id, on: cpu)
         } else {

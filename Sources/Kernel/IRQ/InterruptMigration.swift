@@ -112,7 +112,9 @@ enum InterruptMigration {
     /// masked, the CPU already out of the online mask) or came up (on the
     /// controlling CPU, after the CPU announced itself and the system is
     /// active). Prints a note when affinities were broken or restored, and
-    /// returns what the policy did.
+    /// returns what the policy did for the SPIs. The LPIs follow under the
+    /// same policy (`ITS.rebalance`, after the routing lock is released);
+    /// with migration compiled out nothing moves them either.
     ///
     /// Its C name lets a debugger stop on every rebalance:
     /// `break interrupt_migration_rebalance`. The event arrives in x0 (the
@@ -127,6 +129,7 @@ enum InterruptMigration {
                                                  router: &router)
             return (outcome, state.printsNotes)
         }
+        if let policy = policyInForce { ITS.rebalance(event, policy: policy) }
         if printsNotes { printNotes(outcome) }
         return outcome
     }

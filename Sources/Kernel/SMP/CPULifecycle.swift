@@ -19,6 +19,9 @@ enum CPULifecycle {
             try redistributor.wake(security: machine.distributor.security)
             try redistributor.configurePrivateInterrupts()
             ITS.join(cpu, redistributor)
+            #if HYPERVISOR
+            Hypervisor.join(cpu, redistributor)
+            #endif
         } catch {
             Console.line { out in
                 out.write("error: cpu ", cpu.index)
@@ -52,7 +55,13 @@ enum CPULifecycle {
                     work(cpu.index)
                     continue
                 }
+                #if HYPERVISOR
+                // A pCPU with a runnable vCPU runs it (until an exit)
+                // instead of sleeping.
+                if !Scheduler.runGuest(on: cpu) { arch_wait_for_interrupt() }
+                #else
                 arch_wait_for_interrupt()
+                #endif
             case .goOffline:
                 goOffline(cpu)
             case .runPostedWork:
@@ -77,10 +86,14 @@ enum CPULifecycle {
         CPUInterface.disableGroup1()
         KernelHooks.cpuLeaving?(cpu.index)
         CPUs.markOffline(cpu)
+        #if HYPERVISOR
+        // Its vCPUs first (Xen's premise: guest-bound interrupts follow
+        // their vCPUs, moved by the scheduler), then the hypervisor's own.
+        Scheduler.evacuate(cpu, online: CPUs.online)
+        #endif
         // "Now that the interrupts are cleared and the CPU marked as offline,
         // move interrupts out of it" (the patch's placement).
         let rebalance = InterruptMigration.rebalance(.down(cpu))
-        ITS.moveLPIs(off: cpu, online: CPUs.online)
         // Redistributor sleep only where it is ours: with one Security state
         // (GICD_CTLR.DS = 1, QEMU virt). With two, GICR_WAKER is RAZ/WI to
         // this Non-secure kernel and the firmware does the handshake inside

@@ -107,6 +107,10 @@ enum Hotplug {
         guard systemActive.load(ordering: .acquiring) else { return HotplugOutcome() }
         let started = arch_read_counter()
         let rebalance = InterruptMigration.rebalance(.up(cpu))
+        #if HYPERVISOR
+        // Guests' vCPUs may move onto the new pCPU, their SPIs with them.
+        Scheduler.balance(online: CPUs.online)
+        #endif
         return HotplugOutcome(rebalance: rebalance, ticks: arch_read_counter() &- started)
     }
 

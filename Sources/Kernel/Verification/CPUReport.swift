@@ -21,8 +21,12 @@ enum CPUReport {
                 out.tab(to: 27)
                 out.hex(machine.affinity(of: cpu).rawValue, digits: 3)
                 out.tab(to: 35)
+                #if HYPERVISOR
+                out.write("EL2")
+                #else
                 out.write("EL1")
                 if machine.entryLevel == 2 { out.write(" (from EL2)") }
+                #endif
                 if cpu == ConsoleShell.cpu && ConsoleShell.isRunning { out.write(" console") }
                 out.tab(to: 52)
                 out.decimal(handled, width: 10)

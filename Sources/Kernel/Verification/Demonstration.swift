@@ -166,8 +166,18 @@ enum Demonstration {
             if !TestInterrupts.fireAllAndWait() {
                 Console.line("FAIL: not every fired interrupt was handled within 1 s")
             }
+            #if HYPERVISOR
+            // The guests' side: every guest-bound SPI fired once more, each
+            // to be counted once by its own guest on its own vCPU.
+            let guestFailures = GuestInterruptChecks.fireAll() + GuestInterruptChecks.checkNoneActive()
+            #else
+            let guestFailures = 0
+            #endif
             InterruptTable.print()
-            var stepFailures = Invariants.checkRouting() + Invariants.checkDelivery()
+            #if HYPERVISOR
+            GuestInterruptChecks.printTable()
+            #endif
+            var stepFailures = guestFailures + Invariants.checkRouting() + Invariants.checkDelivery()
             if let model {
                 stepFailures += compare(with: model, writes: writes)
             } else if InterruptMigration.policyInForce == .load {
@@ -191,6 +201,15 @@ enum Demonstration {
                 out.write("..", spread.max)
                 out.write(Run.policyCheck)
             }
+            #if HYPERVISOR
+            Console.line { out in
+                out.write("   guests: ")
+                out.write(guestFailures == 0 ? "ok" : "FAILED")
+                out.write(" (", TestInterrupts.guestBound.count)
+                out.write(" guest-bound SPIs each received once by its own vcpu's guest, routed to its vcpu's online cpu,")
+                out.write(" none left active)")
+            }
+            #endif
         }
 
         /// The end of a step's summary: the policy's own check.

@@ -42,6 +42,13 @@ enum InterruptTable {
                 out.write(requested)
                 out.tab(to: 8 + 7 * cpuCount + 21)
                 out.write(TestInterrupts.label(of: id, guestBound: guest))
+                #if HYPERVISOR
+                if guest, let vcpu = GuestInterruptChecks.owner(of: id) {
+                    out.write(" vcpu ", vcpu.domain)
+                    out.write(".", vcpu.vcpu)
+                    out.write(" received ", GuestInterruptChecks.received(id))
+                }
+                #endif
             }
         }
     }

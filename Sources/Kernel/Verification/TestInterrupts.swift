@@ -4,9 +4,11 @@
 /// - test SPIs at the top of the SPI range (above every device QEMU's virt
 ///   machine wires up), fired with `GICD_ISPENDR`, handled by counting only
 ///   (`InterruptHandler.countOnly`);
-/// - four guest-bound SPIs just below them: routed, enabled, no handler of
+/// - guest-bound SPIs just below them: routed, enabled, no handler of
 ///   ours. Both policies must leave them alone; their `GICD_IROUTER` values
-///   are recorded here so the checks can prove it.
+///   are recorded here so the checks can prove it. Four of them, with no
+///   guest behind them, in the EL1 image; in the hypervisor two per vCPU,
+///   each bound to one (`GuestInterruptChecks`), routed where it runs.
 ///
 /// The RTC alarm is fired too, through its device.
 enum TestInterrupts {
@@ -46,8 +48,13 @@ enum TestInterrupts {
         }
         guestBound = []
         guestRouting = []
-        for offset in 0 ..< 4 {
-            let id = InterruptID(limit - UInt32(count + 4 - offset) + 1)
+        #if HYPERVISOR
+        let guestCount = GuestInterruptChecks.count
+        #else
+        let guestCount = 4
+        #endif
+        for offset in 0 ..< guestCount {
+            let id = InterruptID(limit - UInt32(count + guestCount - offset) + 1)
             let cpu = LogicalCPU(offset % machine.cpuCount)
             distributor.configure(id, edgeTriggered: true)
             store.withDescriptor(for: id) { descriptor in
@@ -56,6 +63,9 @@ enum TestInterrupts {
                 descriptor.effectiveTarget = cpu
                 distributor.route(id, to: machine.affinity(of: cpu))
             }
+            #if HYPERVISOR
+            GuestInterruptChecks.bind(id, index: offset)
+            #endif
             distributor.enable(id)
             guestBound.append(id)
             guestRouting.append(distributor.routing(of: id).registerValue)

@@ -1,0 +1,153 @@
+#if HYPERVISOR
+/// The guests' side of the checks (the hypervisor image): which SPIs are
+/// bound to which vCPU, firing one and waiting for the guest's own count to
+/// answer, the `vcpus` table, and what must hold of guest-bound routes.
+enum GuestInterruptChecks {
+    /// Guest-bound SPIs per vCPU.
+    static let perVCPU = 2
+
+    /// The vCPU each guest-bound SPI of `TestInterrupts.guestBound` was
+    /// bound to, by position. Written by `bind`, on the boot CPU, before any
+    /// reader; read-only afterwards.
+    nonisolated(unsafe) static var owners: [VCPUID] = []
+
+    /// How many guest-bound SPIs `TestInterrupts.claim` takes.
+    static var count: Int { VCPUs.count * perVCPU }
+
+    /// Binds the `index`-th guest-bound SPI to a vCPU, round robin over all.
+    static func bind(_ id: InterruptID, index: Int) {
+        let vcpu = VCPUs.name(of: index % VCPUs.count)
+        if index == 0 { owners = [] }
+        owners.append(vcpu)
+        GuestInterrupts.bind(id, to: vcpu)
+    }
+
+    /// The vCPU `id` belongs to, if it is guest-bound.
+    static func owner(of id: InterruptID) -> VCPUID? {
+        guard let position = TestInterrupts.guestBound.firstIndex(of: id) else { return nil }
+        return owners[position]
+    }
+
+    /// What the guest counted for `id` on its own vCPU.
+    static func received(_ id: InterruptID) -> Int {
+        guard let vcpu = owner(of: id) else { return 0 }
+        return Int(VCPUs.domains[vcpu.domain].record.count(vcpu: vcpu.vcpu, intid: id))
+    }
+
+    /// What every other vCPU of every domain counted for `id`: must stay 0.
+    static func receivedElsewhere(_ id: InterruptID) -> Int {
+        guard let owner = owner(of: id) else { return 0 }
+        var total = 0
+        for index in 0 ..< VCPUs.count where VCPUs.name(of: index) != owner {
+            let vcpu = VCPUs.name(of: index)
+            total += Int(VCPUs.domains[vcpu.domain].record.count(vcpu: vcpu.vcpu, intid: id))
+        }
+        return total
+    }
+
+    /// Fires guest-bound `id` once (`GICD_ISPENDR`) and waits, bounded, for
+    /// its guest to count it; whether it did. Never fires while the
+    /// previous firing is still active (it would merge into it).
+    static func fireAndWait(_ id: InterruptID) -> Bool {
+        let distributor = Machine.current.distributor
+        guard Deadline.wait(milliseconds: 1000, for: .otherCPUs, until: {
+            Scheduler.lendConsoleCPU()
+            return !distributor.isActive(id)
+        }) else { return false }
+        let before = received(id)
+        distributor.setPending(id)
+        return Deadline.wait(milliseconds: 1000, for: .otherCPUs) {
+            Scheduler.lendConsoleCPU()
+            return received(id) > before
+        }
+    }
+
+    /// Fires every guest-bound SPI once and checks each was received exactly
+    /// once, by its own vCPU, with nothing left active; the number of failures.
+    static func fireAll() -> Int {
+        var failures = 0
+        for id in TestInterrupts.guestBound {
+            let before = received(id)
+            let elsewhere = receivedElsewhere(id)
+            let answered = fireAndWait(id)
+            let after = received(id)
+            if !answered || after != before + 1 || receivedElsewhere(id) != elsewhere {
+                failures += 1
+                let vcpu = owner(of: id)!
+                Console.line { out in
+                    out.write("FAIL: guest-bound INTID ", Int(id.rawValue))
+                    out.write(" fired once, received ", after - before)
+                    out.write(" times by vcpu ", vcpu.domain)
+                    out.write(".", vcpu.vcpu)
+                    out.write(", ", receivedElsewhere(id) - elsewhere)
+                    out.write(" elsewhere")
+                }
+            }
+        }
+        return failures
+    }
+
+    /// Every guest-bound SPI is routed (`GICD_IROUTER`) to its vCPU's pCPU,
+    /// and that pCPU is online; the number of failures.
+    static func checkRouting() -> Int {
+        let machine = Machine.current!
+        let online = CPUs.online
+        var failures = 0
+        for id in TestInterrupts.guestBound {
+            let vcpu = owner(of: id)!
+            let routed = machine.routedCPU(of: id)
+            let home = Scheduler.home(of: vcpu)
+            if routed == nil || routed != home || !online.contains(routed!) {
+                failures += 1
+                Console.line { out in
+                    out.write("FAIL: guest-bound INTID ", Int(id.rawValue))
+                    out.write(" of vcpu ", vcpu.domain)
+                    out.write(".", vcpu.vcpu)
+                    out.write(" is routed to cpu ", routed?.index ?? -1)
+                    out.write(", its vcpu is on cpu ", home?.index ?? -1)
+                    if let routed, !online.contains(routed) { out.write(" (offline)") }
+                }
+            }
+        }
+        return failures
+    }
+
+    /// No guest-bound SPI is active at the distributor (each fired one was
+    /// deactivated by its guest); the number still active.
+    static func checkNoneActive() -> Int {
+        var failures = 0
+        for id in TestInterrupts.guestBound where Machine.current.distributor.isActive(id) {
+            failures += 1
+            Console.line { out in out.write("FAIL: guest-bound INTID ", Int(id.rawValue)); out.write(" is left active") }
+        }
+        return failures
+    }
+
+    /// The `vcpus` table: each vCPU's pCPU, whether it is loaded there, its
+    /// guest-bound SPIs with the guest's counts and whether one is in flight.
+    static func printTable() {
+        Console.line("  VCPU   CPU  state    up   interrupts (INTID:received, * active)")
+        for index in 0 ..< VCPUs.count {
+            let vcpu = VCPUs.name(of: index)
+            let status = Scheduler.status(of: vcpu)
+            let record = VCPUs.domains[vcpu.domain].record
+            Console.line { out in
+                out.decimal(vcpu.domain, width: 4)
+                out.write(".", vcpu.vcpu)
+                out.tab(to: 8)
+                out.decimal(status.home?.index ?? -1, width: 4)
+                out.write("  ")
+                out.write(status.name)
+                out.tab(to: 23)
+                out.write(record.isUp(vcpu: vcpu.vcpu) ? "yes" : "no")
+                out.tab(to: 28)
+                for (position, id) in TestInterrupts.guestBound.enumerated() where owners[position] == vcpu {
+                    out.write(" ", Int(id.rawValue))
+                    out.write(":", received(id))
+                    if Machine.current.distributor.isActive(id) { out.write("*") }
+                }
+            }
+        }
+    }
+}
+#endif

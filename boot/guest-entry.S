@@ -1,0 +1,151 @@
+/*
+ * The hypervisor's world switch (KERNEL_AT_EL2 only): into a guest with
+ * ERET, and back out through the lower-EL vectors.
+ *
+ * arch_enter_guest(x0 = struct guest_frame *) runs the vCPU whose general
+ * and FP/SIMD registers, ELR_EL2 and SPSR_EL2 the frame holds, with the
+ * caller's other state (EL1 system registers, the virtual CPU interface,
+ * stage 2, HCR_EL2) already loaded and interrupts masked. It keeps the
+ * caller's callee-saved registers and the frame's address on the
+ * hypervisor's stack (GUEST_HOST_SAVE_*, AssemblyLayout.h) and leaves SP_EL2
+ * pointing at them: the guest runs on SP_EL1/SP_EL0, so when an exception
+ * from the guest comes back to EL2 (vectors.S, slots 8-11) SP_EL2 is that
+ * block again. guest_exit stores the guest's registers into the frame,
+ * with ESR_EL2, FAR_EL2 and HPFAR_EL2, and returns to arch_enter_guest's
+ * caller with GUEST_EXIT_* in x0, interrupts still masked (the exception
+ * masked them): an IRQ that ended the run is taken when the caller
+ * unmasks, through the hypervisor's own IRQ path.
+ */
+#include "AssemblyLayout.h"
+
+#ifdef KERNEL_AT_EL2
+    .section .text
+    .global arch_enter_guest
+arch_enter_guest:
+    sub     sp, sp, #GUEST_HOST_SAVE_SIZE
+    str     x0, [sp, #GUEST_HOST_SAVE_FRAME]
+    stp     x19, x20, [sp, #GUEST_HOST_SAVE_X19 + 16 * 0]
+    stp     x21, x22, [sp, #GUEST_HOST_SAVE_X19 + 16 * 1]
+    stp     x23, x24, [sp, #GUEST_HOST_SAVE_X19 + 16 * 2]
+    stp     x25, x26, [sp, #GUEST_HOST_SAVE_X19 + 16 * 3]
+    stp     x27, x28, [sp, #GUEST_HOST_SAVE_X19 + 16 * 4]
+    stp     x29, x30, [sp, #GUEST_HOST_SAVE_X19 + 16 * 5]
+    stp     d8, d9, [sp, #GUEST_HOST_SAVE_D8 + 16 * 0]
+    stp     d10, d11, [sp, #GUEST_HOST_SAVE_D8 + 16 * 1]
+    stp     d12, d13, [sp, #GUEST_HOST_SAVE_D8 + 16 * 2]
+    stp     d14, d15, [sp, #GUEST_HOST_SAVE_D8 + 16 * 3]
+
+    add     x1, x0, #GUEST_FRAME_FP_STATUS
+    ldp     x2, x3, [x1]
+    msr     fpsr, x2
+    msr     fpcr, x3
+    add     x1, x0, #GUEST_FRAME_Q
+    ldp     q0, q1, [x1, #32 * 0]
+    ldp     q2, q3, [x1, #32 * 1]
+    ldp     q4, q5, [x1, #32 * 2]
+    ldp     q6, q7, [x1, #32 * 3]
+    ldp     q8, q9, [x1, #32 * 4]
+    ldp     q10, q11, [x1, #32 * 5]
+    ldp     q12, q13, [x1, #32 * 6]
+    ldp     q14, q15, [x1, #32 * 7]
+    ldp     q16, q17, [x1, #32 * 8]
+    ldp     q18, q19, [x1, #32 * 9]
+    ldp     q20, q21, [x1, #32 * 10]
+    ldp     q22, q23, [x1, #32 * 11]
+    ldp     q24, q25, [x1, #32 * 12]
+    ldp     q26, q27, [x1, #32 * 13]
+    ldp     q28, q29, [x1, #32 * 14]
+    ldp     q30, q31, [x1, #32 * 15]
+    ldr     x2, [x0, #GUEST_FRAME_ELR]
+    ldr     x3, [x0, #GUEST_FRAME_SPSR]
+    msr     elr_el2, x2
+    msr     spsr_el2, x3
+    ldp     x2, x3, [x0, #16 * 1]
+    ldp     x4, x5, [x0, #16 * 2]
+    ldp     x6, x7, [x0, #16 * 3]
+    ldp     x8, x9, [x0, #16 * 4]
+    ldp     x10, x11, [x0, #16 * 5]
+    ldp     x12, x13, [x0, #16 * 6]
+    ldp     x14, x15, [x0, #16 * 7]
+    ldp     x16, x17, [x0, #16 * 8]
+    ldp     x18, x19, [x0, #16 * 9]
+    ldp     x20, x21, [x0, #16 * 10]
+    ldp     x22, x23, [x0, #16 * 11]
+    ldp     x24, x25, [x0, #16 * 12]
+    ldp     x26, x27, [x0, #16 * 13]
+    ldp     x28, x29, [x0, #16 * 14]
+    ldr     x30, [x0, #8 * 30]
+    ldr     x1, [x0, #8 * 1]
+    ldr     x0, [x0, #8 * 0]
+    eret
+
+/*
+ * guest_exit: from vectors.S with x0 = the vector kind (8-11), the guest's
+ * x0 and x1 pushed at SP_EL2 and the host save block right above them.
+ */
+    .global guest_exit
+guest_exit:
+    ldr     x1, [sp, #16 + GUEST_HOST_SAVE_FRAME]
+    stp     x2, x3, [x1, #16 * 1]
+    stp     x4, x5, [x1, #16 * 2]
+    stp     x6, x7, [x1, #16 * 3]
+    stp     x8, x9, [x1, #16 * 4]
+    stp     x10, x11, [x1, #16 * 5]
+    stp     x12, x13, [x1, #16 * 6]
+    stp     x14, x15, [x1, #16 * 7]
+    stp     x16, x17, [x1, #16 * 8]
+    stp     x18, x19, [x1, #16 * 9]
+    stp     x20, x21, [x1, #16 * 10]
+    stp     x22, x23, [x1, #16 * 11]
+    stp     x24, x25, [x1, #16 * 12]
+    stp     x26, x27, [x1, #16 * 13]
+    stp     x28, x29, [x1, #16 * 14]
+    str     x30, [x1, #8 * 30]
+    ldp     x2, x3, [sp], #16           /* the guest's x0, x1 the slot pushed */
+    stp     x2, x3, [x1, #16 * 0]
+    mrs     x2, elr_el2
+    mrs     x3, spsr_el2
+    str     x2, [x1, #GUEST_FRAME_ELR]
+    str     x3, [x1, #GUEST_FRAME_SPSR]
+    mrs     x2, esr_el2
+    mrs     x3, far_el2
+    mrs     x4, hpfar_el2
+    str     x2, [x1, #GUEST_FRAME_ESR]
+    str     x3, [x1, #GUEST_FRAME_FAR]
+    str     x4, [x1, #GUEST_FRAME_HPFAR]
+    add     x2, x1, #GUEST_FRAME_Q
+    stp     q0, q1, [x2, #32 * 0]
+    stp     q2, q3, [x2, #32 * 1]
+    stp     q4, q5, [x2, #32 * 2]
+    stp     q6, q7, [x2, #32 * 3]
+    stp     q8, q9, [x2, #32 * 4]
+    stp     q10, q11, [x2, #32 * 5]
+    stp     q12, q13, [x2, #32 * 6]
+    stp     q14, q15, [x2, #32 * 7]
+    stp     q16, q17, [x2, #32 * 8]
+    stp     q18, q19, [x2, #32 * 9]
+    stp     q20, q21, [x2, #32 * 10]
+    stp     q22, q23, [x2, #32 * 11]
+    stp     q24, q25, [x2, #32 * 12]
+    stp     q26, q27, [x2, #32 * 13]
+    stp     q28, q29, [x2, #32 * 14]
+    stp     q30, q31, [x2, #32 * 15]
+    mrs     x2, fpsr
+    mrs     x3, fpcr
+    add     x4, x1, #GUEST_FRAME_FP_STATUS
+    stp     x2, x3, [x4]
+
+    sub     x0, x0, #8                  /* GUEST_EXIT_*: the slot within its group */
+    ldp     x19, x20, [sp, #GUEST_HOST_SAVE_X19 + 16 * 0]
+    ldp     x21, x22, [sp, #GUEST_HOST_SAVE_X19 + 16 * 1]
+    ldp     x23, x24, [sp, #GUEST_HOST_SAVE_X19 + 16 * 2]
+    ldp     x25, x26, [sp, #GUEST_HOST_SAVE_X19 + 16 * 3]
+    ldp     x27, x28, [sp, #GUEST_HOST_SAVE_X19 + 16 * 4]
+    ldp     x29, x30, [sp, #GUEST_HOST_SAVE_X19 + 16 * 5]
+    ldp     d8, d9, [sp, #GUEST_HOST_SAVE_D8 + 16 * 0]
+    ldp     d10, d11, [sp, #GUEST_HOST_SAVE_D8 + 16 * 1]
+    ldp     d12, d13, [sp, #GUEST_HOST_SAVE_D8 + 16 * 2]
+    ldp     d14, d15, [sp, #GUEST_HOST_SAVE_D8 + 16 * 3]
+    add     sp, sp, #GUEST_HOST_SAVE_SIZE
+    ret
+#endif
