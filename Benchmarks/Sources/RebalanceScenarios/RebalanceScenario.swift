@@ -18,7 +18,7 @@ public struct TableShape: Sendable {
     }
 
     /// SPIs plus extended SPIs.
-    public var descriptors: Int { SharedInterruptLayout(type).count }
+    public var descriptors: Int { InterruptLayout(type).sharedCount }
 
     /// From QEMU's virt machine (ITLinesNumber 7: 224 SPIs) to the largest
     /// GICv3 distributor (ITLinesNumber 31 and ESPI_range 31: 988 SPIs and

@@ -2,15 +2,19 @@
 /// comparator on the calling CPU: the physical count (`CNTPCT_EL0`), a
 /// compare value, and its PPI.
 ///
-/// Which comparator depends on the exception level the kernel runs at, and
-/// is decided in one place (`comparator`, used by `program`):
-/// - at EL1, the EL1 physical timer (`CNTP_CVAL_EL0` / `CNTP_CTL_EL0`, the
-///   binding's Non-secure physical PPI). When EL2 exists, EL1 may use it only
-///   with `CNTHCTL_EL2.EL1PCEN` (and `EL1PCTEN` for the count) set, which
-///   boot/start.S does before it leaves EL2.
-/// - at EL2, the EL2 physical timer (`CNTHP_CVAL_EL2` / `CNTHP_CTL_EL2`,
-///   the binding's hypervisor PPI), as Xen uses for itself: the EL1 timers
-///   then belong to whatever runs at EL1.
+/// The comparator is the EL1 physical timer (`CNTP_CVAL_EL0` /
+/// `CNTP_CTL_EL0`, the binding's Non-secure physical PPI), at EL1 and at
+/// EL2 alike; `program` is the one place that names its registers.
+/// - At EL1, when EL2 exists, EL1 may use it only with `CNTHCTL_EL2.EL1PCEN`
+///   (and `EL1PCTEN` for the count) set, which boot/start.S does.
+/// - At EL2 (the hypervisor image) EL2 reaches the EL1 timers whatever
+///   `CNTHCTL_EL2` says, and its PPI comes to EL2 with `HCR_EL2.IMO`. The
+///   EL2 physical timer (`CNTHP_*`) is not taken: without FEAT_VHE it is
+///   EL2's only timer and the scheduler's slice timer owns it
+///   (`Hypervisor.sliceTimer`); Xen instead multiplexes its software timers
+///   onto it. The EL1 physical timer belongs to guests in Xen's model; the
+///   guests of this project never use it, and one that did would need its
+///   CNTP state switched with the vCPU or its accesses trapped.
 ///
 /// The timer's interrupt is level-sensitive and stays asserted while the
 /// count is at or past the compare value and the timer is enabled and
@@ -18,29 +22,12 @@
 /// stops the timer) before its end of interrupt, or the PPI is taken again
 /// at once.
 enum GenericTimer {
-    /// The comparators this driver can use.
-    enum Comparator {
-        /// `CNTP_*`: the EL1 physical timer.
-        case el1Physical
-        /// `CNTHP_*`: the EL2 physical timer.
-        case el2Physical
-    }
-
-    /// `CNTx_CTL` bits: ENABLE (bit 0) and IMASK (bit 1).
+    /// `CNTP_CTL` bits: ENABLE (bit 0); IMASK (bit 1) left clear.
     private static let enable: UInt64 = 1 << 0
-
-    /// The comparator for the exception level this CPU runs at
-    /// (`CurrentEL` bits 3:2).
-    static var comparator: Comparator {
-        (arch_read_current_el() >> 2) & 3 == 2 ? .el2Physical : .el1Physical
-    }
 
     /// The comparator's PPI, as the device tree names it.
     static func interrupt(in timer: GenericTimerDescription) -> InterruptID {
-        switch comparator {
-        case .el1Physical: timer.physical
-        case .el2Physical: timer.hypervisorPhysical
-        }
+        timer.physical
     }
 
     /// The physical count now. `CNTPCT_EL0` is not ordered against the code
@@ -70,14 +57,8 @@ enum GenericTimer {
     /// value is written before the control word, so an enabled timer never
     /// compares against a stale value.
     private static func program(compare: UInt64, control: UInt64) {
-        switch comparator {
-        case .el1Physical:
-            arch_write_el1_physical_timer_compare(compare)
-            arch_write_el1_physical_timer_control(control)
-        case .el2Physical:
-            arch_write_el2_physical_timer_compare(compare)
-            arch_write_el2_physical_timer_control(control)
-        }
+        arch_write_el1_physical_timer_compare(compare)
+        arch_write_el1_physical_timer_control(control)
         arch_isb()
     }
 

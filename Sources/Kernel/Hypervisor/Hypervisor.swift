@@ -24,7 +24,7 @@ enum Hypervisor {
     static func start(domains: Int, vcpusPerDomain: Int, console: LogicalCPU) -> Result<Void, StartError> {
         guard domains >= 1, domains <= maximumDomains, vcpusPerDomain >= 1, vcpusPerDomain <= GuestLayout.maximumVCPUs,
               domains * vcpusPerDomain <= VCPUPlacement.capacity else { return .failure(.counts) }
-        guard let timer = Machine.current.platform.hypervisorTimer else { return .failure(.noTimer) }
+        guard let timer = Machine.current.platform.timer?.hypervisorPhysical else { return .failure(.noTimer) }
         sliceTimer = timer
         let memory: [UInt64]
         switch GuestMemory.allocate(domains, in: Machine.current.platform) {
@@ -74,7 +74,7 @@ enum Hypervisor {
     static func join(_ cpu: LogicalCPU, _ redistributor: Redistributor) {
         arch_write_vtcr(StageTwo.translationControl)
         arch_write_cnthp_ctl(0)
-        if let timer = Machine.current.platform.hypervisorTimer {
+        if let timer = Machine.current.platform.timer?.hypervisorPhysical {
             redistributor.enablePrivate(timer)
         }
         arch_isb()

@@ -239,7 +239,6 @@ enum HotplugLatency {
         LatencyStorm.start()
         let started = arch_read_counter()
         while arch_read_counter() &- started < span {}
-        let ended = arch_read_counter()
         LatencyStorm.stop()
         _ = finishRecording()
         for id in TestInterrupts.spis {
