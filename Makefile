@@ -138,7 +138,7 @@ $(BUILD)/kernel.o: $(CORE_SOURCES) $(KERNEL_SOURCES) $(BRIDGING_HEADER) Sources/
 	@mkdir -p $(BUILD)
 	$(SWIFTC) $(SWIFT_FLAGS) -c $(CORE_SOURCES) $(KERNEL_SOURCES) -o $@
 
-$(BUILD)/%.o: boot/%.S Sources/Kernel/Arch/AssemblyLayout.h Makefile
+$(BUILD)/%.o: boot/%.S boot/fp-registers.h Sources/Kernel/Arch/AssemblyLayout.h Makefile
 	@mkdir -p $(BUILD)
 	$(CLANG) $(C_FLAGS) -c $< -o $@
 
