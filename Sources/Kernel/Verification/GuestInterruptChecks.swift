@@ -6,6 +6,11 @@ enum GuestInterruptChecks {
     /// Guest-bound SPIs per vCPU.
     static let perVCPU = 2
 
+    /// How long a guest may take to answer (ms, before `TIMEOUT_SCALE`):
+    /// generous, as a guest runs only when its pCPU's emulated CPU gets host
+    /// time, and every wait ends as soon as it is answered.
+    static let patience: UInt64 = 5000
+
     /// The vCPU each guest-bound SPI of `TestInterrupts.guestBound` was
     /// bound to, by position. Written by `bind`, on the boot CPU, before any
     /// reader; read-only afterwards.
@@ -50,13 +55,13 @@ enum GuestInterruptChecks {
     /// previous firing is still active (it would merge into it).
     static func fireAndWait(_ id: InterruptID) -> Bool {
         let distributor = Machine.current.distributor
-        guard Deadline.wait(milliseconds: 1000, for: .otherCPUs, until: {
+        guard Deadline.wait(milliseconds: GuestInterruptChecks.patience, for: .otherCPUs, until: {
             Scheduler.lendConsoleCPU()
             return !distributor.isActive(id)
         }) else { return false }
         let before = received(id)
         distributor.setPending(id)
-        return Deadline.wait(milliseconds: 1000, for: .otherCPUs) {
+        return Deadline.wait(milliseconds: GuestInterruptChecks.patience, for: .otherCPUs) {
             Scheduler.lendConsoleCPU()
             return received(id) > before
         }
