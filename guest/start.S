@@ -12,20 +12,20 @@
  * guest_main (Swift), which does not return.
  */
 #include "GuestRecord.h"
+/*
+ * The translation regime's values are the kernel's own (AssemblyLayout.h,
+ * host-tested against the pure core's IdentityMap): MAIR (attribute 1
+ * Normal write-back), TCR without IPS (39-bit addresses from level 1, walks
+ * write-back and inner shareable, 4 KiB granule), SCTLR with M, C and I,
+ * and the RAM block's bits (Normal, inner shareable, AF; the same at level
+ * 2 as at level 1). Shared on purpose: the guest sees its RAM, the record
+ * included, with the attributes the hypervisor gives RAM, write-back and
+ * inner shareable at both stages, so each side reads what the other wrote
+ * without cache maintenance (no mismatched attributes, Arm ARM "Mismatched
+ * memory attributes").
+ */
+#include "AssemblyLayout.h"
 
-/* MAIR_EL1: attribute 0 Device-nGnRnE (unused), attribute 1 Normal, inner
- * and outer write-back, read- and write-allocate. */
-#define GUEST_MAIR_EL1          0xFF00
-/* TCR_EL1 without IPS: T0SZ 25 (39-bit addresses, the walk starts at level
- * 1), TTBR0 walks inner and outer write-back cacheable, inner shareable,
- * 4 KiB granule, TTBR1 walks disabled (EPD1). IPS from PARange. */
-#define GUEST_TCR_EL1           0x803519
-#define GUEST_TCR_IPS_SHIFT     32
-/* SCTLR_EL1: RES1 bits plus M, C and I; alignment checking off. */
-#define GUEST_SCTLR_EL1         0x30D01805
-/* A level-2 block descriptor for guest RAM without its address: valid
- * block, AttrIndx 1 (Normal), inner shareable, AF (Arm ARM D8.3). */
-#define GUEST_RAM_BLOCK         0x705
 /* A table descriptor: valid, table (Arm ARM D8.3.1). */
 #define GUEST_TABLE             0x3
 
@@ -33,12 +33,12 @@
     .global guest_entry
 guest_entry:
     msr     cpacr_el1, xzr              /* FP/SIMD traps: the guest uses none */
-    ldr     x1, =GUEST_MAIR_EL1
+    ldr     x1, =MMU_MAIR_EL1
     msr     mair_el1, x1
     mrs     x2, id_aa64mmfr0_el1
     and     x2, x2, #0x7
-    lsl     x2, x2, #GUEST_TCR_IPS_SHIFT
-    ldr     x1, =GUEST_TCR_EL1
+    lsl     x2, x2, #MMU_TCR_EL1_IPS_SHIFT
+    ldr     x1, =MMU_TCR_EL1_WITHOUT_IPS
     orr     x1, x1, x2
     msr     tcr_el1, x1
     adrp    x0, guest_level1_table
@@ -48,7 +48,7 @@ guest_entry:
      * this PE: the hypervisor's VMID keeps those apart) may be used. */
     tlbi    vmalle1
     dsb     nsh
-    ldr     x1, =GUEST_SCTLR_EL1
+    ldr     x1, =MMU_SCTLR_EL1
     msr     sctlr_el1, x1
     isb
     ic      iallu                       /* unknown contents until the first enable (Arm ARM D7.4.8) */
@@ -90,13 +90,13 @@ reject_vcpu:
     .section .rodata.tables, "a"
     .balign 4096
 guest_level1_table:
-    .fill   (GUEST_RAM_BASE >> 30), 8, 0
+    .fill   (GUEST_RAM_BASE >> MMU_LEVEL1_BLOCK_SHIFT), 8, 0
     .quad   guest_level2_table + GUEST_TABLE
-    .fill   (512 - (GUEST_RAM_BASE >> 30) - 1), 8, 0
+    .fill   (MMU_LEVEL1_ENTRIES - (GUEST_RAM_BASE >> MMU_LEVEL1_BLOCK_SHIFT) - 1), 8, 0
     .balign 4096
 guest_level2_table:
     .fill   ((GUEST_RAM_BASE >> 21) & 511), 8, 0
-    .quad   GUEST_RAM_BASE + GUEST_RAM_BLOCK
+    .quad   GUEST_RAM_BASE + MMU_NORMAL_BLOCK_ATTRIBUTES
     .fill   (512 - ((GUEST_RAM_BASE >> 21) & 511) - 1), 8, 0
 
     .if     GUEST_RAM_SIZE != (1 << 21)

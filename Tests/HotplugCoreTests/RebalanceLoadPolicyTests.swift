@@ -74,6 +74,55 @@ final class RebalanceLoadPolicyTests: XCTestCase {
         }
     }
 
+    /// An epoch in which nothing was handled measures nothing: the rates
+    /// stay (no smoothing would otherwise wipe them), nothing moves, and an
+    /// offline right after it evacuates by the rates measured before.
+    func testEmptyEpochKeepsTheRates() {
+        var distributor = SimulatedDistributor()
+        let table = routedTable(count: 4, targets: [0, 1], distributor: &distributor)
+        var policy = LoadPolicy(count: 4)
+        XCTAssertEqual(LoadPolicy.defaultSmoothingShift, 0)
+        _ = epoch(&policy, [50, 10, 40, 10], online: cpus(0, 1, 2), table: table, distributor: &distributor)
+        let epochs = policy.rates.epochs
+        let placed = (0 ..< 4).map { distributor.target(of: table[$0].id) }
+        let empty = policy.endEpoch(online: cpus(0, 1, 2), store: table, router: &distributor)
+        XCTAssertEqual(empty.descriptorsMoved, 0)
+        XCTAssertEqual(policy.rates.epochs, epochs, "an empty epoch is not folded in")
+        XCTAssertEqual((0 ..< 4).map { policy.rates.rate(at: $0) }, [50, 10, 40, 10])
+        XCTAssertEqual((0 ..< 4).map { distributor.target(of: table[$0].id) }, placed)
+    }
+
+    /// The default policy (no smoothing) follows a load shift in one close:
+    /// placed by the new counts at the first close after the shift, so the
+    /// second epoch after it already meets the goal, and from the close
+    /// after the third epoch on nothing moves.
+    func testDefaultPolicyFollowsALoadShiftInOneClose() {
+        var generator = SplitMix64(seed: 0x5EED)
+        for round in 0 ..< 30 {
+            let online = CPUMask.all(upTo: [2, 4, 8][round % 3])
+            let count = 8 * online.count + generator.below(32)
+            var distributor = SimulatedDistributor()
+            let table = routedTable(count: count, targets: [0], distributor: &distributor)
+            var policy = LoadPolicy(count: count)
+            for handled in [zipfRates(count: count, scale: 10_000, generator: &generator),
+                            zipfRates(count: count, scale: 10_000, generator: &generator)] {
+                for number in 1 ... 6 {
+                    let outcome = epoch(&policy, handled.map { UInt32($0) }, online: online, table: table,
+                                        distributor: &distributor)
+                    XCTAssertLessThanOrEqual(outcome.descriptorsMoved, LoadPlacementSettings().moveBudget)
+                    if number >= 3 {
+                        XCTAssertEqual(outcome.descriptorsMoved, 0, "round \(round): moves at the close of epoch \(number)")
+                    }
+                    // The next epoch runs on the placement this close made.
+                    let busiest = registerRates(table, distributor, handled).values.max() ?? 0
+                    XCTAssertTrue(LoadBalanceGoal.isMet(busiest: busiest, largest: handled.max()!,
+                                                        total: handled.reduce(0, +), onlineCPUs: online.count),
+                                  "round \(round): epoch \(number + 1) after the shift, busiest \(busiest)")
+                }
+            }
+        }
+    }
+
     /// Down moves only the dying CPU's descriptors, heaviest first, each to
     /// the CPU of least rate.
     func testDownMovesOnlyTheDyingCPUsDescriptorsByRate() {

@@ -48,7 +48,7 @@ ERROR_CASES = [
                                           "error: cpu 99999999999999999999999 does not exist (cpus are 0-3)")),
     ("no_such_cpu", lambda spis: ("cpu-offline 7", "error: cpu 7 does not exist (cpus are 0-3)")),
     ("already_online", lambda spis: ("cpu-online 1", "error: cpu-online 1: cpu 1 is already online")),
-    ("not_an_spi", lambda spis: ("irq-affinity 16 0", "error: INTID 16 is not an SPI or extended SPI")),
+    ("not_an_spi", lambda spis: ("irq-affinity 16 0", "error: INTID 16 is not an SPI, extended SPI or LPI")),
     ("unimplemented_spi", lambda spis: ("irq-affinity %d 0" % spis.unimplemented,
                                         "error: INTID %d is not implemented by this GIC (SPIs 32-%d)"
                                         % (spis.unimplemented, spis.last_spi))),

@@ -3,7 +3,9 @@ hypervisor. guest/standalone-check.S stands in for it on bare QEMU: it
 enables the GIC, routes SPIs to each CPU, arms the record's hold, starts the
 other CPUs and makes every SPI pending; then, at EL1, the guest runs on the
 physical CPU interface; at EL2 (virtualization=on), each CPU takes the SPIs
-at EL2 and hands them to the guest in hardware list registers. This script
+at EL2 and hands them to the guest in hardware list registers, and a later
+batch, pended on the underflow maintenance interrupt, reuses the list
+registers the guest freed. This script
 reads the guest record (guest/GuestRecord.h) through QEMU's gdb stub and
 checks that each vCPU came up, acknowledged, counted and ended each of its
 SPIs exactly once, and that the held SPI stayed active (GICD_ISACTIVER, read
@@ -31,9 +33,11 @@ IMAGE = os.path.join(ROOT, "build", "hotplug-on", "guest-standalone.elf")
 HEADER = os.path.join(ROOT, "guest", "GuestRecord.h")
 PARAMETERS = 0x40170000  # guest/standalone-check.S: STANDALONE_PARAMETERS
 EL2_FAULTS = 0x800  # and PARAMETER_EL2_FAULTS
+LATER_SENT = 56  # and PARAMETER_LATER_SENT
 CPUS = 2
 HOLD_CPU = 1
 SPIS_PER_CPU = 4
+LATER_SPIS = 3
 FIRST_SPI = 200
 DEADLINE_SECONDS = 20
 
@@ -52,9 +56,9 @@ def record_layout():
     return values
 
 
-def gic_addresses(directory, el):
-    """GICD and the first redistributor region, from QEMU's device tree for
-    the machine booted at `el`."""
+def gic_description(directory, el):
+    """GICD, the first redistributor region and the maintenance interrupt's
+    INTID, from QEMU's device tree for the machine booted at `el`."""
     path = os.path.join(directory, "standalone.dtb")
     environment = dict(os.environ, QEMU=qemu_binary(), IMAGE=IMAGE, SMP=str(CPUS), EL=str(el), DUMPDTB=path,
                        IMAGE_ARGS="", QEMUFLAGS="")
@@ -70,7 +74,14 @@ def gic_addresses(directory, el):
     expect(len(bodies) == 1, "QEMU's device tree has %d GICv3 nodes" % len(bodies))
     body = bodies[0]
     cells = [int(cell, 16) for cell in re.search(r"\breg = <([^>]*)>", body).group(1).split()]
-    return cells[0] << 32 | cells[1], cells[4] << 32 | cells[5]
+    # Only with virtualization=on does the node name a maintenance interrupt.
+    maintenance = re.search(r"\binterrupts = <([^>]*)>", body)
+    intid = None
+    if maintenance:
+        kind, number, _ = [int(cell, 16) for cell in maintenance.group(1).split()]
+        expect(kind == 1, "the GIC's maintenance interrupt is not a PPI")
+        intid = 16 + number
+    return cells[0] << 32 | cells[1], cells[4] << 32 | cells[5], intid
 
 
 def connect(path, what):
@@ -200,10 +211,17 @@ def boot_and_check(el):
     record = layout["GUEST_RECORD_ADDRESS"]
     counted = layout["GUEST_COUNTED_INTIDS"]
     with tempfile.TemporaryDirectory() as directory:
-        distributor, redistributors = gic_addresses(directory, el)
+        distributor, redistributors, maintenance = gic_description(directory, el)
         spis = [(FIRST_SPI + cpu * SPIS_PER_CPU + n, cpu) for cpu in range(CPUS) for n in range(SPIS_PER_CPU)]
+        first_batch = len(spis)
+        if el == 2:
+            expect(maintenance is not None, "QEMU's device tree names no maintenance interrupt at EL2")
+            # Pended by the stand-in once the guest on CPU 0 has freed its
+            # list registers (the underflow maintenance interrupt).
+            spis += [(FIRST_SPI + CPUS * SPIS_PER_CPU + n, 0) for n in range(LATER_SPIS)]
         hold = spis[HOLD_CPU * SPIS_PER_CPU][0]
-        words = [distributor, redistributors, CPUS, hold, len(spis)] + [intid | cpu << 32 for intid, cpu in spis]
+        words = [distributor, redistributors, CPUS, hold, len(spis), first_batch, maintenance or 0, 0] \
+            + [intid | cpu << 32 for intid, cpu in spis]
         loaders = " ".join("-device loader,addr=0x%x,data=0x%x,data-len=8" % (PARAMETERS + 8 * index, value)
                            for index, value in enumerate(words))
         gdb_path = os.path.join(directory, "gdb")
@@ -262,9 +280,14 @@ def boot_and_check(el):
                            % (intid, count(reader, intid), reader, wanted))
                 expect(active(intid) == 0, "SPI %d still active after the guest ended it" % intid)
             expect(not faults(), "a vCPU stopped on a fault (cpu, kind, ESR, ELR): %s" % faults())
+            counts = {(intid, reader): count(reader, intid) for intid, _ in spis for reader in range(CPUS)
+                      if count(reader, intid)}
+            if el == 2:
+                expect(stub.word(PARAMETERS + LATER_SENT) == 1, "the stand-in never had the maintenance interrupt")
             for cpu in range(CPUS):
                 expect(field(layout["GUEST_RECORD_UNCOUNTED_OFFSET"], cpu) == 0, "vCPU %d took an uncounted INTID" % cpu)
-                stand_in_fault = stub.word(PARAMETERS + EL2_FAULTS + 8 * cpu)
+                stand_in_fault = stub.read(PARAMETERS + EL2_FAULTS + 8 * cpu, 8)
+                stand_in_fault = int.from_bytes(stand_in_fault, "little")
                 expect(stand_in_fault == 0, "the EL2 stand-in on CPU %d took an exception, ESR_EL2 0x%x"
                        % (cpu, stand_in_fault & ~1))
         finally:
@@ -287,6 +310,10 @@ def boot_and_check(el):
             expect(sorted((off.intid, off.cpu) for off in offs) == sorted(spis),
                    "QEMU's trace shows the hand-offs %s, expected one for each of %s"
                    % ([(off.intid, off.cpu) for off in offs], spis))
+            # The guest's own counts, read before QEMU stopped, agree.
+            names = vgic_trace.logical_cpus(range(CPUS))  # CPU n: MPIDR Aff0 n, one cluster
+            traced = {(intid, names[cpu]): count for (intid, cpu), count in vgic_trace.delivered(offs).items()}
+            expect(traced == counts, "QEMU's trace delivered %s, the guest counted %s" % (traced, counts))
 
 
 def the_guest_counts_ends_and_holds_interrupts_at_el1():
@@ -300,5 +327,12 @@ def the_guest_takes_hardware_list_registers_under_an_el2_stand_in():
     boot_and_check(2)
 
 
+def the_trace_reader_reads_captured_and_edited_traces():
+    # vgic_trace's self-test: lines captured from QEMU 7.2 and edits that
+    # each break one rule (no QEMU runs).
+    vgic_trace.self_test()
+
+
 CHECKS = [the_guest_counts_ends_and_holds_interrupts_at_el1,
-          the_guest_takes_hardware_list_registers_under_an_el2_stand_in]
+          the_guest_takes_hardware_list_registers_under_an_el2_stand_in,
+          the_trace_reader_reads_captured_and_edited_traces]

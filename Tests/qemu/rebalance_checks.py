@@ -62,7 +62,9 @@ def load_policy_epochs():
     spis = interrupt_layout()
     busy = spis.test[0]
     others = spis.test[1:8]
-    fire_others = "; ".join("fire %d 1" % test for test in others)
+    # 30 each: together enough that moving the busy one off their cpu
+    # clears the hysteresis (3%) with unsmoothed rates.
+    fire_others = "; ".join("fire %d 30" % test for test in others)
     result = boot(SMP=4, POLICY="load",
                   APPEND="-- fire %d 400; %s; epoch; fire %d 400; %s; epoch; irqs; check; "
                          "cpu-offline 3; fire %d 50; %s; check; cpu-online 3; %s; check; exit 0"
@@ -76,6 +78,75 @@ def load_policy_epochs():
            % (busy, targets[str(busy)], sharing))
     expect(result.output.count("check: ok (0 violations)") == 3, "invariants did not hold")
     expect("FAIL" not in result.output, "a FAIL line was printed")
+
+
+LOAD_EPOCH = re.compile(r"^load-storm epoch (\w+) (\d+) online (\S+) busiest (\d+) largest (\d+) total (\d+) "
+                        r"bound (\d+) permille (\d+) moves (\d+) goal (met|missed)$", re.M)
+LOAD_CPUS = re.compile(r"^load-storm cpu-load (\w+) (\d+)((?: (?:\d+|-))+)$", re.M)
+
+
+def cpu_count_of(cpulist):
+    count = 0
+    for part in cpulist.split(","):
+        low, _, high = part.partition("-")
+        count += int(high or low) - int(low) + 1
+    return count
+
+
+def load_storm(smp):
+    """Issue 15's goal under a Zipf storm, epochs closed by the timer
+    (epoch-ms), POLICY=load: from the second epoch after each event (the
+    storm's start, a load shift, one cpu offline, the same cpu online) the
+    busiest cpu handles at most 1.10 x max(largest rate, total / online);
+    the epoch closes after the third epoch of each phase move nothing.
+    Recomputed here from the per-cpu counts the image prints; every deck
+    handled whole (the per-cpu counts add up to the deck's total)."""
+    result = boot(SMP=smp, POLICY="load", APPEND="epoch-ms=400 timeout-scale=5 load-storm", timeout=180)
+    expect_status(result, 0)
+    expect("FAIL" not in result.output, "a FAIL line was printed")
+    epochs = LOAD_EPOCH.findall(result.output)
+    loads = LOAD_CPUS.findall(result.output)
+    expect(len(epochs) == 24 and len(loads) == 24, "%d epoch lines, %d load lines, expected 24" % (len(epochs), len(loads)))
+    phases = [phase for phase, number, *_ in epochs if number == "1"]
+    expect(phases == ["start", "shift", "offline", "online"], "phases %s" % phases)
+    for (phase, number, online, busiest, largest, total, bound, _, moves, verdict), (_, _, cpus) in zip(epochs, loads):
+        where = "%s epoch %s" % (phase, number)
+        per_cpu = [None if value == "-" else int(value) for value in cpus.split()]
+        expect(len(per_cpu) == smp, "%s: %d cpu columns" % (where, len(per_cpu)))
+        expect(sum(v for v in per_cpu if v is not None) == int(total), "%s: handled %s, the deck fires %s"
+               % (where, sum(v for v in per_cpu if v is not None), total))
+        expect(max(v for v in per_cpu if v is not None) == int(busiest), "%s: busiest %s is not the largest column"
+               % (where, busiest))
+        m = cpu_count_of(online)
+        expect((None in per_cpu) == (phase == "offline") and per_cpu.count(None) == smp - m,
+               "%s: offline columns %s with cpus %s online" % (where, cpus, online))
+        met = int(busiest) * 100 * m <= 110 * max(int(largest) * m, int(total))
+        expect(met == (verdict == "met"), "%s: the image says %s, recomputed %s" % (where, verdict, met))
+        if int(number) >= 2:
+            expect(met, "%s: busiest %s > 1.10 x max(%s, %s / %d)" % (where, busiest, largest, total, m))
+        if int(number) >= 3:
+            expect(moves == "0", "%s: %s moves after three stationary epochs" % (where, moves))
+    expect(re.search(r"^load-storm: epochs 24, goal met in 20 of 20 .* failures 0$", result.output, re.M),
+           "the image's own summary disagrees")
+
+
+def epoch_period_must_be_a_whole_number():
+    """epoch-ms=N takes 0 (no timer) to 60000 milliseconds; anything else is
+    refused with one error line and status 2."""
+    for value in ("x", "70000", ""):
+        result = boot(SMP=2, POLICY="load", APPEND="epoch-ms=%s" % value)
+        expect_status(result, 2)
+        expect(result.output.count("error: ") == 1 and
+               "error: epoch-ms '%s' is not a whole number of milliseconds from 0 to 60000" % value in result.output,
+               "epoch-ms=%s: no single error line" % value)
+
+
+def load_storm_smp4():
+    load_storm(4)
+
+
+def load_storm_smp8():
+    load_storm(8)
 
 
 def hotplug_compiled_out():
@@ -137,4 +208,4 @@ def policy_switch_seed_to_balanced():
 
 CHECKS = [make_check(smp, policy, el) for smp in (4, 8, 20) for policy in ("balanced", "seed") for el in (1, 2)]
 CHECKS += [make_check(smp, "load", el) for smp in (4, 8) for el in (1, 2)]
-CHECKS += [load_policy_epochs, hotplug_compiled_out, policy_switch_balanced_to_seed, policy_switch_seed_to_balanced]
+CHECKS += [load_policy_epochs, load_storm_smp4, load_storm_smp8, epoch_period_must_be_a_whole_number, hotplug_compiled_out, policy_switch_balanced_to_seed, policy_switch_seed_to_balanced]

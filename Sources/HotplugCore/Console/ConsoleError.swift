@@ -56,7 +56,7 @@ public enum ConsoleError: Error, Equatable, Sendable {
             return "error: cpu " + word.printable + " does not exist (" + ConsoleError.cpuRange(cpuCount) + ")"
         case .notSharedInterrupt(let word):
             return "error: INTID " + word.printable
-                + " is not an SPI or extended SPI (SPIs are 32-1019, extended SPIs 4096-5119)"
+                + " is not an SPI, extended SPI or LPI (SPIs are 32-1019, extended SPIs 4096-5119, LPIs from 8192)"
         case .badCPUList(let word, let reason):
             return "error: bad cpu list " + word.quoted + ": " + reason.message
         case .malformedVCPU(let word):

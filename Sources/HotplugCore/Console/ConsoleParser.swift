@@ -161,8 +161,9 @@ public enum ConsoleParser {
         }
     }
 
-    /// The INTID of an SPI or extended SPI. Whether the GIC implements it
-    /// (`GICD_TYPER.ITLinesNumber`, `ESPI_range`) is for the kernel to check.
+    /// The INTID of an SPI, extended SPI or LPI. Whether the GIC implements
+    /// it (`GICD_TYPER.ITLinesNumber`, `ESPI_range`) or the ITS maps it is
+    /// for the kernel to check.
     private static func sharedInterrupt<Word: Collection>(
         _ word: Word
     ) throws(ConsoleError) -> InterruptID where Word.Element == UInt8 {
@@ -172,7 +173,7 @@ public enum ConsoleParser {
         case .tooLarge:
             throw .notSharedInterrupt(ConsoleWord(word))
         case .value(let value):
-            guard value <= UInt64(UInt32.max), InterruptID(UInt32(value)).isShared else {
+            guard value <= UInt64(UInt32.max), InterruptID(UInt32(value)).isShared || InterruptID(UInt32(value)).kind == .lpi else {
                 throw .notSharedInterrupt(ConsoleWord(word))
             }
             return InterruptID(UInt32(value))

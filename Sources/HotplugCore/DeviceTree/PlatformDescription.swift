@@ -31,6 +31,8 @@ public struct PlatformDescription {
     public let uart: PeripheralDescription
     /// The PL031 real-time clock ("arm,pl031"), when the machine has one.
     public let rtc: PeripheralDescription?
+    /// The generic timer's PPIs ("arm,armv8-timer"), when the tree lists them.
+    public let timer: GenericTimerDescription?
 
     /// The EL2 physical timer's interrupt (`CNTHP_*`, a PPI), from the
     /// architected timer's node ("arm,armv8-timer": its fourth `interrupts`
@@ -105,6 +107,7 @@ public struct PlatformDescription {
         } else {
             self.rtc = nil
         }
+        self.timer = try GenericTimerDescription(deviceTree: tree, interruptCells: gic.interruptCells)
 
         // The architected timer: only its EL2 physical timer's PPI is used.
         if let timerNode = try reader.firstEnabledChild(of: root, compatibleWith: "arm,armv8-timer"),

@@ -1,33 +1,51 @@
-// Where the LPIs of a CPU going offline go, and what the ITS commands to
-// put them there cost: the lower bound the balanced policy must reach for
-// LPIs, and the comparison of the two ways to move them.
+// Where the LPIs of a CPU going offline or coming online go, and what the
+// ITS commands to put them there cost: the lower bounds the balanced policy
+// must reach for LPIs, and the comparison of the two ways to move them.
 //
-// The model: one collection per CPU (ICID = the CPU's), each mapped with
-// MAPC to its CPU's redistributor; a CPU's LPI count is the number of LPIs
-// whose collection targets it. When CPU d goes offline with k LPIs, every
-// one of them must end up targeting an online CPU, and the balanced policy
-// places them by water-filling, as if each went to the least loaded online
-// CPU, so per-CPU counts that differed by at most one still do. Which CPUs
-// at the final level take the last few ("extras") is free under that rule;
-// `LPIOfflineCost.forEachShare` gives them to the bulk move's target first,
-// then to CPUs that receive anyway, so as few redistributors as possible
-// need a SYNC.
+// The model: a pool of collections (ICIDs), each mapped with MAPC to one
+// CPU's redistributor; a CPU's LPI count is the number of LPIs whose
+// collection targets it, and a CPU may be the target of several
+// collections. When CPU d goes offline with k LPIs in c non-empty
+// collections, every one of them must end up targeting an online CPU, and
+// the balanced policy places them by water-filling, as if each went to the
+// least loaded online CPU, so per-CPU counts that differed by at most one
+// still do. Which CPUs at the final level take the last few ("extras") is
+// free under that rule; `LPIOfflineCost.forEachShare` gives them to the
+// bulk move's target first, then to CPUs that receive anyway, so as few
+// redistributors as possible need a SYNC.
 //
-// Two ways to move them (IHI 0069 §5.3):
-// - per LPI: one MOVI each (moving its pending state too): k commands.
-// - bulk: MAPC re-targets collection d at one survivor t's redistributor
-//   and MOVALL moves every LPI pending on d's redistributor to t's: 2
-//   commands move all k to t; then the k − a_t that the balanced placement
-//   puts elsewhere need a MOVI each. MOVALL changes no mapping (QEMU's
-//   implementation only moves pending bits, and is a no-op if either
-//   redistributor has LPIs disabled), so it is only correct when every
-//   collection on d is re-targeted at t with MAPC — true here, d has one.
-//   MOVALL alone (without the MAPC) would leave collection d aimed at the
-//   offline CPU. Order: MAPC first, so that an LPI raised meanwhile already
-//   goes to t; then MOVALL for what was pending on d; then SYNC to t.
+// The commands that move LPIs (IHI 0069 §5.3):
+// - MOVI re-targets one ITT entry at another collection and moves its
+//   pending state with it (§5.3.13): the only command that moves one LPI
+//   without moving its collection.
+// - MAPC re-targets a whole collection at another redistributor (§5.3.9);
+//   LPIs of it already pending stay in the old redistributor's pending
+//   table, so a remap of a collection that may hold pending LPIs needs
+//   MOVALL (§5.3.12), which moves every LPI pending on one redistributor
+//   to another and changes no mapping (QEMU's implementation moves the
+//   pending bits and nothing else). MOVALL cannot pick LPIs: it is only
+//   correct when every collection on the source is re-targeted at the same
+//   destination, which is the case for a CPU going offline and never for
+//   one that stays online.
 //
-// Bulk wins when 2 + k − a_t < k, i.e. when t keeps a_t ≥ 3 of them: with
-// m balanced survivors, a_t ≈ k / m, so from about 3m LPIs on the dying CPU.
+// Offline, two ways:
+// - per LPI: one MOVI each: k commands.
+// - bulk: MAPC re-targets each of the c collections at one survivor t and
+//   MOVALL moves what was pending on d to t: c + 1 commands move all k to
+//   t; then the k − a_t that the balanced placement puts elsewhere need a
+//   MOVI each. Order: MAPC first, so an LPI raised meanwhile already goes
+//   to t; then MOVALL; then the MOVIs; then SYNC each receiver.
+// Bulk wins when c + 1 + k − a_t < k, i.e. when t keeps a_t > c + 1: with
+// m balanced survivors a_t ≈ k / m. Per-LPI MOVI and bulk are the only two
+// shapes: every LPI that ends on a CPU other than the bulk target needs a
+// MOVI of its own, and a second bulk target would need a second MOVALL from
+// the same source, which finds nothing left to move.
+//
+// Online: the new CPU's LPIs can only come from CPUs that stay online, so
+// no collection may be re-targeted (its LPIs pending on the old CPU would
+// stay there) and no MOVALL is valid: each LPI moved is one MOVI, and the
+// fewest are `LPIBalanceTarget.moves`.
+//
 // Either way each redistributor that receives LPIs needs one SYNC after its
 // last command (`destinations`).
 
@@ -91,9 +109,15 @@ public struct LPIOfflineCost: Hashable, Sendable {
     /// re-targets the collection at: the least loaded, lowest position on a
     /// tie.
     public let remapTarget: Int?
-    /// Move commands with MAPC + MOVALL and then a MOVI for each LPI the
-    /// balanced placement puts elsewhere: 2 + k − a_t; 0 when k is 0.
-    public var remapAndRebalance: Int { lpisToMove == 0 ? 0 : 2 + lpisToMove - keptByRemapTarget }
+    /// c: the non-empty collections that target the dying CPU, one MAPC
+    /// each in the bulk move.
+    public let collections: Int
+    /// Move commands with a MAPC per collection + MOVALL and then a MOVI
+    /// for each LPI the balanced placement puts elsewhere: c + 1 + k − a_t;
+    /// 0 when k is 0.
+    public var remapAndRebalance: Int {
+        lpisToMove == 0 ? 0 : collections + 1 + lpisToMove - keptByRemapTarget
+    }
     /// The water-fill of the dying CPU's LPIs over the survivors.
     public let fill: LPIWaterFill
     /// Survivors below the fill's level.
@@ -104,16 +128,19 @@ public struct LPIOfflineCost: Hashable, Sendable {
     public let destinations: Int
 
     /// The fewest move commands for the event under the balance rule:
-    /// min(k, 2 + k − a_t).
+    /// min(k, c + 1 + k − a_t).
     public var minimumMoveCommands: Int { Swift.min(perLPI, remapAndRebalance) }
 
     /// Whether the bulk move takes fewer commands than per-LPI MOVIs.
     public var remapIsCheaper: Bool { remapAndRebalance < perLPI }
 
-    /// The cost for a dying CPU with `dyingCount` LPIs and `survivors` the
-    /// LPI counts of the CPUs that stay online, in CPU order (non-empty,
-    /// non-negative).
-    public init<Counts: Collection>(dyingCount: Int, survivors: Counts) where Counts.Element == Int {
+    /// The cost for a dying CPU with `dyingCount` LPIs in `collections`
+    /// non-empty collections and `survivors` the LPI counts of the CPUs that
+    /// stay online, in CPU order (non-empty, non-negative).
+    public init<Counts: Collection>(
+        dyingCount: Int, collections: Int = 1, survivors: Counts
+    ) where Counts.Element == Int {
+        precondition(dyingCount == 0 || collections >= 1, "LPIs without a collection")
         let fill = LPIWaterFill(survivors: survivors, adding: dyingCount)
         var target: Int?
         var targetCount = Int.max
@@ -132,6 +159,7 @@ public struct LPIOfflineCost: Hashable, Sendable {
         self.fill = fill
         self.belowLevel = belowLevel
         self.lpisToMove = dyingCount
+        self.collections = dyingCount == 0 ? 0 : collections
         self.remapTarget = dyingCount == 0 ? nil : target
         self.keptByRemapTarget = dyingCount == 0 ? 0 : fill.base(for: targetCount) + (fill.extras > 0 ? 1 : 0)
         self.destinations = dyingCount == 0 ? 0 : destinations
@@ -170,5 +198,58 @@ public struct LPIOfflineCost: Hashable, Sendable {
             }
             body(position, share)
         }
+    }
+}
+
+/// The balanced placement after a CPU came online (or whenever counts are
+/// to be brought within one of each other): the count each online CPU
+/// should end with, reached by moving the fewest LPIs.
+///
+/// With T LPIs over m CPUs every CPU must end at q = T / m or q + 1, and
+/// exactly r = T mod m at q + 1. Moving the fewest LPIs means giving the
+/// r places at q + 1 to the CPUs that hold the most (lowest position on a
+/// tie), then moving Σ max(0, c − cap) LPIs, each one MOVI (see the file's
+/// header: online, nothing else is valid).
+public struct LPIBalanceTarget: Hashable, Sendable {
+    /// q: the count every CPU reaches at least.
+    public let level: Int
+    /// Per CPU position, the count it ends with (q or q + 1).
+    public let caps: [Int]
+    /// LPIs that must move, one MOVI each: the lower bound.
+    public let moves: Int
+    /// CPUs that receive LPIs (one SYNC each).
+    public let destinations: Int
+
+    /// The target for `counts`, the LPI counts of the online CPUs in CPU
+    /// order (non-empty, non-negative).
+    public init(counts: [Int]) {
+        precondition(!counts.isEmpty, "no CPU to place LPIs on")
+        var total = 0
+        for count in counts {
+            precondition(count >= 0, "negative LPI count")
+            total += count
+        }
+        let level = total / counts.count
+        var extras = total % counts.count
+        var caps = [Int](repeating: level, count: counts.count)
+        // The r largest get q + 1: walk counts from the largest down. A
+        // count above q needs a cap of q + 1 most, so take those first,
+        // largest first, lowest position on a tie.
+        var order = Array(counts.indices)
+        order.sort { counts[$0] != counts[$1] ? counts[$0] > counts[$1] : $0 < $1 }
+        for position in order where extras > 0 {
+            caps[position] = level + 1
+            extras -= 1
+        }
+        var moves = 0
+        var destinations = 0
+        for position in counts.indices {
+            if counts[position] > caps[position] { moves += counts[position] - caps[position] }
+            if counts[position] < caps[position] { destinations += 1 }
+        }
+        self.level = level
+        self.caps = caps
+        self.moves = moves
+        self.destinations = destinations
     }
 }

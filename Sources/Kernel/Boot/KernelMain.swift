@@ -83,12 +83,19 @@ func kernelMain(_ entryLevel: UInt64, _ bootStatus: UInt64) -> UInt32 {
         }
         _ = InterruptMigration.select(kind)
     }
-    guard bringUpSystem() else { return 1 }
+    let lpis = commandLine.number(of: "lpis") ?? ITS.kernelLPIs
+    guard lpis >= 1 && lpis <= ITS.kernelLPIs else {
+        Console.line { out in out.write("error: lpis=N takes 1 to ", ITS.kernelLPIs) }
+        return 2
+    }
+    guard bringUpSystem(lpis: lpis) else { return 1 }
+    guard LoadEpochClock.configure(commandLine) else { return 2 }
     #if HYPERVISOR
     guard startGuests(commandLine, console: machine.bootCPU) else { return 2 }
     #endif
     // Armed only now, so that boot bring-up never meets them.
     guard FaultInjection.arm(commandLine) else { return 2 }
+    Stress.firesLPIs = commandLine.contains(word: "stress-lpis")
 
     #if HYPERVISOR
     if commandLine.contains(word: "guest-check") {
@@ -96,7 +103,18 @@ func kernelMain(_ entryLevel: UInt64, _ bootStatus: UInt64) -> UInt32 {
     }
     #endif
     if commandLine.contains(word: "lpi-check") {
-        return LPICheck.run() == 0 ? 0 : 1
+        return LPICheck.run(commandLine) == 0 ? 0 : 1
+    }
+
+    if commandLine.contains(word: "load-storm") {
+        TestInterrupts.claim()
+        _ = InterruptMigration.rebalance(.up(machine.bootCPU))
+        return LoadStorm.run() ? 0 : 1
+    }
+
+    if commandLine.contains(word: "bench-latency") {
+        TestInterrupts.claim()
+        return HotplugLatency.run() ? 0 : 1
     }
 
     if commandLine.contains(word: "bench") {
@@ -148,7 +166,7 @@ private func cpuInterfaceIsUsable(bootStatus: UInt64) -> Bool {
 }
 
 /// GIC, per-CPU tables, the boot CPU's own interfaces, then every other CPU.
-private func bringUpSystem() -> Bool {
+private func bringUpSystem(lpis: Int) -> Bool {
     let machine = Machine.current!
     CPUs.setUp(count: machine.cpuCount)
     Redistributor.setUp(count: machine.cpuCount)
@@ -178,7 +196,7 @@ private func bringUpSystem() -> Bool {
         }
     }
     Hotplug.markSystemActive()
-    ITS.mapKernelLPIs()
+    ITS.mapKernelLPIs(count: lpis)
     Console.line { out in
         out.write("smp: ", started)
         out.write(" of ", machine.cpuCount)

@@ -7,7 +7,9 @@
 /// 2. `InterruptMigration.routingLock: SpinLock<InterruptMigration.State>` —
 ///    owns the policy in force and the notes setting, and serialises routing
 ///    decisions: a whole rebalance pass, or one set-affinity (load snapshot
-///    and write). Not taken on the interrupt path.
+///    and write). Not taken on the interrupt path, except by the load
+///    epoch clock's tick (`LoadEpochClock`), which only tries it
+///    (`tryWithLock`) and never waits.
 /// 3. A descriptor lock (`LockedDescriptorStore`, one lock word per
 ///    SPI/eSPI) — guards that descriptor and its `GICD_IROUTER` write. Taken
 ///    one at a time, never two together. Never held while a handler runs.

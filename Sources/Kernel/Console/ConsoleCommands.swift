@@ -16,13 +16,14 @@ enum ConsoleCommands {
             return true
         case .irqs:
             InterruptTable.print()
+            LPICommands.printSummary()
             return true
         case .showAffinity(let id):
-            return showAffinity(id)
+            return id.kind == .lpi ? LPICommands.showAffinity(id) : showAffinity(id)
         case .setAffinity(let id, let mask):
-            return setAffinity(id, mask)
+            return id.kind == .lpi ? LPICommands.setAffinity(id, mask) : setAffinity(id, mask)
         case .fire(let id, let count):
-            return fire(id, count: count)
+            return id.kind == .lpi ? LPICommands.fire(id, count: count) : fire(id, count: count)
         case .vcpus:
             #if HYPERVISOR
             GuestInterruptChecks.printTable()

@@ -22,6 +22,7 @@ func kernelIRQEntry(_ frame: UnsafeMutableRawPointer) {
             ITS.handle(id, on: cpu)
             continue
         }
+        KernelHooks.interruptEntered?(id.rawValue, cpu.index)
         InterruptCounters.recordHandled(id, on: cpu)
         #if HYPERVISOR
         if GuestInterrupts.take(id, on: cpu) { continue }
@@ -29,6 +30,7 @@ func kernelIRQEntry(_ frame: UnsafeMutableRawPointer) {
         if id.isShared {
             SharedInterrupts.handle(id, on: cpu)
         } else {
+            _ = LoadEpochClock.handle(id, on: cpu)
             CPUInterface.endOfInterrupt(id)   // SGIs only wake the idle loop
         }
     }

@@ -77,16 +77,34 @@ enum InterruptMigration {
     @inline(never)
     static func closeEpoch() -> RebalanceOutcome? {
         let (outcome, printsNotes) = routingLock.withLock { state -> (RebalanceOutcome?, Bool) in
-            guard state.policy.measuresLoad else { return (nil, state.printsNotes) }
-            InterruptCounters.takeEpochCounts { position, handled in
-                state.policy.recordHandled(handled, at: position)
-            }
-            var router = GICRouter()
-            let outcome = state.policy.endEpoch(online: CPUs.online, store: InterruptDescriptors.store,
-                                                router: &router)
-            return (outcome, state.printsNotes)
+            (closeEpoch(&state), state.printsNotes)
         }
         if let outcome, printsNotes { printNotes(outcome) }
+        return outcome
+    }
+
+    /// `closeEpoch` from the epoch clock's tick (`LoadEpochClock`), on the
+    /// interrupt path: false, nothing done, when the routing lock is held
+    /// (the tick must not wait). No notes printed.
+    @inline(never)
+    static func closeEpochFromInterrupt() -> Bool {
+        routingLock.tryWithLock { state in _ = closeEpoch(&state) } != nil
+    }
+
+    /// The close itself, the routing lock held. Under a policy that
+    /// measures no load the epoch still ends (the clock counts it) but
+    /// nothing is measured or placed.
+    private static func closeEpoch(_ state: inout State) -> RebalanceOutcome? {
+        guard state.policy.measuresLoad else {
+            LoadEpochClock.epochClosed(moving: 0)
+            return nil
+        }
+        InterruptCounters.takeEpochCounts { position, handled in
+            state.policy.recordHandled(handled, at: position)
+        }
+        var router = GICRouter()
+        let outcome = state.policy.endEpoch(online: CPUs.online, store: InterruptDescriptors.store, router: &router)
+        LoadEpochClock.epochClosed(moving: outcome.descriptorsMoved)
         return outcome
     }
 
@@ -94,7 +112,9 @@ enum InterruptMigration {
     /// masked, the CPU already out of the online mask) or came up (on the
     /// controlling CPU, after the CPU announced itself and the system is
     /// active). Prints a note when affinities were broken or restored, and
-    /// returns what the policy did.
+    /// returns what the policy did for the SPIs. The LPIs follow under the
+    /// same policy (`ITS.rebalance`, after the routing lock is released);
+    /// with migration compiled out nothing moves them either.
     ///
     /// Its C name lets a debugger stop on every rebalance:
     /// `break interrupt_migration_rebalance`. The event arrives in x0 (the
@@ -109,6 +129,7 @@ enum InterruptMigration {
                                                  router: &router)
             return (outcome, state.printsNotes)
         }
+        if let policy = policyInForce { ITS.rebalance(event, policy: policy) }
         if printsNotes { printNotes(outcome) }
         return outcome
     }

@@ -94,7 +94,6 @@ enum CPULifecycle {
         // "Now that the interrupts are cleared and the CPU marked as offline,
         // move interrupts out of it" (the patch's placement).
         let rebalance = InterruptMigration.rebalance(.down(cpu))
-        ITS.moveLPIs(off: cpu, online: CPUs.online)
         // Redistributor sleep only where it is ours: with one Security state
         // (GICD_CTLR.DS = 1, QEMU virt). With two, GICR_WAKER is RAZ/WI to
         // this Non-secure kernel and the firmware does the handshake inside

@@ -15,6 +15,14 @@ import Synchronization
 /// deferred move aimed at one, the balance bound (balanced policy, default
 /// masks), and a watchdog pass over every online CPU's progress.
 ///
+/// With `stress-lpis` on the command line (`firesLPIs`) the kernel's LPIs
+/// join the storm: each storming CPU fires, with the ITS
+/// `INT` command, the LPIs whose EventID is its number modulo the CPUs,
+/// each only when its previous firing was handled; after each event every
+/// LPI fired must have been handled exactly once, no LPI's collection may
+/// target an offline CPU, and under the balanced policy (default LPI
+/// masks) per-CPU LPI counts differ by at most one.
+///
 /// The storm runs as `IdleWork` background work, each set-affinity as work
 /// posted to its CPU.
 enum Stress {
@@ -35,12 +43,25 @@ enum Stress {
     /// Per CPU: firings it made in the storm. Assigned once in `setUp`, then
     /// only its atomic entries change.
     nonisolated(unsafe) static var stormFirings = AtomicTable(count: 0)
+    /// Per EventID of a kernel LPI: times it was fired, counted before its
+    /// INT, from its handled count when the run began. Only the CPU whose
+    /// number is the EventID modulo the CPUs fires it, so fired − handled
+    /// is its firings in flight. Assigned by `run` before the first storm.
+    nonisolated(unsafe) static var lpiFired = AtomicTable(count: 0)
+    /// Whether the storm fires LPIs (`stress-lpis`); set once at boot.
+    nonisolated(unsafe) static var firesLPIs = false
+    /// Per CPU: where its next LPI firing starts within its share.
+    nonisolated(unsafe) static var lpiCursor = AtomicTable(count: 0)
+    /// LPIs fired by the storm, and the LPIs' handled total when the run began.
+    static let lpiFirings = EventCounter()
+    nonisolated(unsafe) static var lpiHandledBefore = 0
 
     static func setUp(cpuCount: Int) {
         affinityRequests = UnsafeMutablePointer<(InterruptID, CPUMask)>.allocate(capacity: cpuCount)
         affinityRequests.initialize(repeating: (InterruptID(0), CPUMask()), count: cpuCount)
         affinityDone = AtomicTable(count: cpuCount)
         stormFirings = AtomicTable(count: cpuCount)
+        lpiCursor = AtomicTable(count: cpuCount)
     }
 
     /// One storm step from an idle loop: fire the next test SPI that is not
@@ -57,7 +78,31 @@ enum Stress {
                 break
             }
         }
+        fireLPIs(cpu)
         for _ in 0 ..< 256 { arch_isb() }
+    }
+
+    /// Up to 16 of this CPU's share of the LPIs, each not in flight, fired
+    /// in one batch of INT commands.
+    private static func fireLPIs(_ cpu: LogicalCPU) {
+        let events = ITS.mappedEvents
+        let cpus = lpiCursor.count
+        guard events > 0, lpiFired.count == events, cpu.index < events else { return }
+        let share = (events - cpu.index + cpus - 1) / cpus
+        var next = Int(lpiCursor.load(cpu.index)) % share
+        var sent = 0
+        ITS.submit { put in
+            for _ in 0 ..< Swift.min(share, 64) where sent < 16 {
+                let event = cpu.index + next * cpus
+                next = (next + 1) % share
+                guard lpiFired.load(event) == ITS.handled.load(event) else { continue }
+                lpiFired.increment(event)
+                put(.INT(device: ITS.kernelDevice, event: ITSEventID(UInt32(event))))
+                sent += 1
+            }
+        }
+        lpiFirings.add(sent)
+        lpiCursor.store(cpu.index, UInt32(next))
     }
 
     /// On the CPU the request was posted to, from its idle loop (posted
@@ -102,6 +147,14 @@ enum Stress {
         InterruptMigration.routingLock.withLock { $0.printsNotes = false }
         defer { InterruptMigration.routingLock.withLock { $0.printsNotes = true } }
         FaultInjection.stallChosenCPU(sparing: controller)
+        let lpis = firesLPIs ? ITS.mappedEvents : 0
+        if lpiFired.count != lpis { lpiFired = AtomicTable(count: lpis) }
+        lpiHandledBefore = 0
+        for event in 0 ..< lpiFired.count {
+            lpiFired.store(event, ITS.handled.load(event))
+            lpiHandledBefore += Int(ITS.handled.load(event))
+        }
+        let lpiFiringsBefore = lpiFirings.count
 
         for event in 1 ... events {
             let online = CPUs.online
@@ -164,6 +217,9 @@ enum Stress {
         }
         let fired = totalFired() - firedBefore
         let handled = totalHandled() - handledBefore
+        let lpisFired = lpiFirings.count - lpiFiringsBefore
+        var lpisHandled = -lpiHandledBefore
+        for event in 0 ..< lpiFired.count { lpisHandled += Int(ITS.handled.load(event)) }
         Console.line { out in
             out.write("stress: seed ", Int(truncatingIfNeeded: seed))
             out.write(", ", events)
@@ -172,11 +228,13 @@ enum Stress {
             out.write(" online, ", tally.affinityChanges)
             out.write(" concurrent set-affinity), interrupts fired ", fired)
             out.write(", handled ", handled)
+            out.write(", LPIs fired ", lpisFired)
+            out.write(", handled ", lpisHandled)
             out.write(", uart bytes ", tally.uartBytes)
             out.write(", balance checked ", tally.balanceChecks)
             out.write(" times, violations ", tally.violations)
         }
-        return tally.violations == 0 && fired == handled
+        return tally.violations == 0 && fired == handled && lpisFired == lpisHandled
     }
 
     private static func startStorm() {
@@ -248,7 +306,7 @@ enum Stress {
                 describeStuck(id)
             }
         }
-        failures += Invariants.checkDelivery() + Invariants.checkRouting()
+        failures += Invariants.checkDelivery() + Invariants.checkRouting() + checkLPIs(event: event)
         if InterruptMigration.policyInForce == .balanced && tally.balanceOwed && Invariants.allMasksDefault() {
             tally.balanceChecks += 1
             failures += Invariants.checkBalance()
@@ -260,6 +318,61 @@ enum Stress {
             Console.line { out in
                 out.write("   (after stress event ", event)
                 out.write(")")
+            }
+        }
+        return failures
+    }
+
+    /// With the storm stopped: every LPI fired handled within the deadline,
+    /// none in a collection aimed at an offline CPU, and under the balanced
+    /// policy (default LPI masks) per-CPU LPI counts within one.
+    private static func checkLPIs(event: Int) -> Int {
+        let events = lpiFired.count
+        guard events > 0 else { return 0 }
+        var failures = 0
+        let drained = Deadline.wait(milliseconds: 500, for: .otherCPUs) {
+            for lpi in 0 ..< events where lpiFired.load(lpi) != ITS.handled.load(lpi) { return false }
+            return true
+        }
+        if !drained {
+            failures += 1
+            for lpi in 0 ..< events where lpiFired.load(lpi) != ITS.handled.load(lpi) {
+                Console.line { out in
+                    out.write("FAIL: stress event ", event)
+                    out.write(": LPI ", LPITableSizing.firstLPI + lpi)
+                    out.write(" fired ", Int(lpiFired.load(lpi)))
+                    out.write(" times, handled ", Int(ITS.handled.load(lpi)))
+                    out.write(", its collection targets cpu ", ITS.cpu(ofEvent: lpi))
+                }
+                break
+            }
+        }
+        let online = CPUs.online
+        var perCPU = [Int](repeating: 0, count: lpiCursor.count)
+        for lpi in 0 ..< events { perCPU[ITS.cpu(ofEvent: lpi)] += 1 }
+        var lowest = Int.max
+        var highest = 0
+        for cpu in 0 ..< perCPU.count {
+            if !online.contains(LogicalCPU(cpu)) {
+                if perCPU[cpu] > 0 {
+                    failures += 1
+                    Console.line { out in
+                        out.write("FAIL: stress event ", event)
+                        out.write(": ", perCPU[cpu])
+                        out.write(" LPIs in collections aimed at offline cpu ", cpu)
+                    }
+                }
+                continue
+            }
+            lowest = Swift.min(lowest, perCPU[cpu])
+            highest = Swift.max(highest, perCPU[cpu])
+        }
+        if InterruptMigration.policyInForce == .balanced && ITS.requestedAffinities == 0 && highest - lowest > 1 {
+            failures += 1
+            Console.line { out in
+                out.write("FAIL: stress event ", event)
+                out.write(": per-cpu LPI counts from ", lowest)
+                out.write(" to ", highest)
             }
         }
         return failures

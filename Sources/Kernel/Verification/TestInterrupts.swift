@@ -79,6 +79,7 @@ enum TestInterrupts {
     static func fire(_ id: InterruptID) -> Bool {
         guard SharedInterrupts.claimFiring(id) else { return false }
         InterruptCounters.recordFired(id)
+        HotplugLatency.stampFiring(id)
         if id == OwnedInterrupts.rtc, let device = RealTimeClock.device {
             device.raiseAlarm()
         } else {

@@ -40,6 +40,10 @@ public struct InterruptRates: Sendable {
     /// This epoch's handled counts, not yet folded in.
     private var pending: InlineArray<2048, UInt32>
 
+    /// Whether anything was handled this epoch (any `record` of a count
+    /// above zero since the last close).
+    public private(set) var measuredThisEpoch: Bool = false
+
     /// Smoothed rates, handled per epoch, in fixed point (`fractionBits`).
     private var smoothed: InlineArray<2048, UInt64>
 
@@ -61,6 +65,7 @@ public struct InterruptRates: Sendable {
             smoothed[position] = 0
         }
         epochs = 0
+        measuredThisEpoch = false
     }
 
     /// Adds `handled` to what the interrupt at `position` handled this
@@ -68,6 +73,7 @@ public struct InterruptRates: Sendable {
     @inline(__always)
     public mutating func record(_ handled: UInt32, at position: Int) {
         guard position >= 0 && position < count else { return }
+        if handled != 0 { measuredThisEpoch = true }
         let (sum, overflow) = pending[position].addingReportingOverflow(handled)
         pending[position] = overflow ? UInt32.max : sum
     }
@@ -82,6 +88,7 @@ public struct InterruptRates: Sendable {
             smoothed[position] = current - (current >> shift) + (sample >> shift)
             pending[position] = 0
         }
+        measuredThisEpoch = false
         epochs &+= 1
     }
 
