@@ -341,12 +341,14 @@ stay_at_el2:
 
 /*
  * CPTR_EL2.TFP is clear (stay_at_el2): no FP/SIMD traps at EL2. CNTHCTL_EL2
- * EVNTEN with EVNTI 9, the event stream as at EL1, EL1's counter access kept;
- * VBAR_EL2 = exception_vectors, once an exception can run Swift with the
- * MMU on.
+ * EVNTEN with EVNTI 9, the event stream as at EL1; EL1PCTEN (guests read
+ * the physical count) but not EL1PCEN: the EL1 physical timer is the
+ * hypervisor's own clock (Drivers/GenericTimer.swift), guests have the
+ * virtual timer. VBAR_EL2 = exception_vectors, once an exception can run
+ * Swift with the MMU on.
  */
 enable_fp_timer_and_vectors:
-    mov     x9, #(3 | 1 << 2 | 9 << 4)
+    mov     x9, #(1 | 1 << 2 | 9 << 4)
     msr     cnthctl_el2, x9
     adrp    x9, exception_vectors
     add     x9, x9, :lo12:exception_vectors

@@ -34,12 +34,6 @@ public struct PlatformDescription {
     /// The generic timer's PPIs ("arm,armv8-timer"), when the tree lists them.
     public let timer: GenericTimerDescription?
 
-    /// The EL2 physical timer's interrupt (`CNTHP_*`, a PPI), from the
-    /// architected timer's node ("arm,armv8-timer": its fourth `interrupts`
-    /// specifier, after the secure, non-secure physical and virtual
-    /// timers'); nil when the node or that specifier is missing.
-    public let hypervisorTimer: InterruptID?
-
     /// Number of RAM regions kept, at least 1.
     public let memoryRegionCount: Int
     private let memoryRegions: InlineArray<4, PhysicalAddressRange>
@@ -108,15 +102,6 @@ public struct PlatformDescription {
             self.rtc = nil
         }
         self.timer = try GenericTimerDescription(deviceTree: tree, interruptCells: gic.interruptCells)
-
-        // The architected timer: only its EL2 physical timer's PPI is used.
-        if let timerNode = try reader.firstEnabledChild(of: root, compatibleWith: "arm,armv8-timer"),
-           let interrupts = try tree.value("interrupts", of: timerNode),
-           let specifier = InterruptSpecifier(interrupts, atCell: 3 * gic.interruptCells) {
-            self.hypervisorTimer = specifier.interruptID
-        } else {
-            self.hypervisorTimer = nil
-        }
 
         // RAM (§3.4): every `reg` entry of every memory node, up to the limit.
         var memoryRegions = InlineArray<4, PhysicalAddressRange>(repeating: PhysicalAddressRange(base: 0, size: 0)!)
