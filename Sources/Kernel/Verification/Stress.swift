@@ -155,11 +155,17 @@ enum Stress {
             lpiHandledBefore += Int(ITS.handled.load(event))
         }
         let lpiFiringsBefore = lpiFirings.count
+        #if HYPERVISOR
+        GuestStress.start()
+        #endif
 
         for event in 1 ... events {
             let online = CPUs.online
             for index in 0 ..< machine.cpuCount { heartbeats[index] = CPUs.heartbeats.load(index) }
             startStorm()
+            #if HYPERVISOR
+            GuestStress.event(&random)
+            #endif
 
             // A set-affinity carried out by another CPU while the hotplug runs.
             var helper: LogicalCPU?
@@ -203,6 +209,9 @@ enum Stress {
             stopStorm()
             while ConsoleInput.read() != nil { tally.uartBytes += 1 }
             tally.violations += drainAndCheck(event: event, tally: &tally)
+            #if HYPERVISOR
+            tally.violations += GuestStress.settle(event: event)
+            #endif
             tally.violations += watchdog(heartbeats: heartbeats, except: target)
             if event % 250 == 0 || event == events {
                 Console.line { out in
@@ -230,6 +239,12 @@ enum Stress {
             out.write(", handled ", handled)
             out.write(", LPIs fired ", lpisFired)
             out.write(", handled ", lpisHandled)
+            #if HYPERVISOR
+            out.write(", guest-bound fired ", GuestStress.fired)
+            out.write(" (lost ", GuestStress.lost)
+            out.write(", duplicated ", GuestStress.duplicated)
+            out.write("), vcpu moves ", GuestStress.moves)
+            #endif
             out.write(", uart bytes ", tally.uartBytes)
             out.write(", balance checked ", tally.balanceChecks)
             out.write(" times, violations ", tally.violations)
