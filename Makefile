@@ -14,7 +14,8 @@
 #   make debug      QEMU halted with its gdb stub; prints the gdb command
 #   make bench      benchmarks, written to BENCHMARKS.md
 #
-# Variables: SMP (CPUs, default 4), EL (1, or 2 for virtualization=on),
+# Variables: SMP (CPUs, default 4), EL (1, or 2 for virtualization=on and the
+# hypervisor image, build/*-el2, with DOMAINS guests of VCPUS vCPUs, 2 and 2),
 # POLICY (balanced, seed or load), HOTPLUG (1, or 0 to compile the feature out),
 # FAULTS (0, or 1 for the fault-injection build, -D FAULT_INJECTION: the
 # only image that takes psci-fault=, psci-conduit=, test-fault and
@@ -138,7 +139,7 @@ $(BUILD)/kernel.o: $(CORE_SOURCES) $(KERNEL_SOURCES) $(BRIDGING_HEADER) Sources/
 	@mkdir -p $(BUILD)
 	$(SWIFTC) $(SWIFT_FLAGS) -c $(CORE_SOURCES) $(KERNEL_SOURCES) -o $@
 
-$(BUILD)/%.o: boot/%.S Sources/Kernel/Arch/AssemblyLayout.h Makefile
+$(BUILD)/%.o: boot/%.S boot/fp-registers.h Sources/Kernel/Arch/AssemblyLayout.h Makefile
 	@mkdir -p $(BUILD)
 	$(CLANG) $(C_FLAGS) -c $< -o $@
 

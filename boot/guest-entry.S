@@ -17,6 +17,7 @@
  * unmasks, through the hypervisor's own IRQ path.
  */
 #include "AssemblyLayout.h"
+#include "fp-registers.h"
 
 #ifdef KERNEL_AT_EL2
     .section .text
@@ -35,27 +36,9 @@ arch_enter_guest:
     stp     d12, d13, [sp, #GUEST_HOST_SAVE_D8 + 16 * 2]
     stp     d14, d15, [sp, #GUEST_HOST_SAVE_D8 + 16 * 3]
 
-    add     x1, x0, #GUEST_FRAME_FP_STATUS
-    ldp     x2, x3, [x1]
-    msr     fpsr, x2
-    msr     fpcr, x3
     add     x1, x0, #GUEST_FRAME_Q
-    ldp     q0, q1, [x1, #32 * 0]
-    ldp     q2, q3, [x1, #32 * 1]
-    ldp     q4, q5, [x1, #32 * 2]
-    ldp     q6, q7, [x1, #32 * 3]
-    ldp     q8, q9, [x1, #32 * 4]
-    ldp     q10, q11, [x1, #32 * 5]
-    ldp     q12, q13, [x1, #32 * 6]
-    ldp     q14, q15, [x1, #32 * 7]
-    ldp     q16, q17, [x1, #32 * 8]
-    ldp     q18, q19, [x1, #32 * 9]
-    ldp     q20, q21, [x1, #32 * 10]
-    ldp     q22, q23, [x1, #32 * 11]
-    ldp     q24, q25, [x1, #32 * 12]
-    ldp     q26, q27, [x1, #32 * 13]
-    ldp     q28, q29, [x1, #32 * 14]
-    ldp     q30, q31, [x1, #32 * 15]
+    add     x4, x0, #GUEST_FRAME_FP_STATUS
+    restore_fp_registers x1, x4, x2, x3
     ldr     x2, [x0, #GUEST_FRAME_ELR]
     ldr     x3, [x0, #GUEST_FRAME_SPSR]
     msr     elr_el2, x2
@@ -114,26 +97,8 @@ guest_exit:
     str     x3, [x1, #GUEST_FRAME_FAR]
     str     x4, [x1, #GUEST_FRAME_HPFAR]
     add     x2, x1, #GUEST_FRAME_Q
-    stp     q0, q1, [x2, #32 * 0]
-    stp     q2, q3, [x2, #32 * 1]
-    stp     q4, q5, [x2, #32 * 2]
-    stp     q6, q7, [x2, #32 * 3]
-    stp     q8, q9, [x2, #32 * 4]
-    stp     q10, q11, [x2, #32 * 5]
-    stp     q12, q13, [x2, #32 * 6]
-    stp     q14, q15, [x2, #32 * 7]
-    stp     q16, q17, [x2, #32 * 8]
-    stp     q18, q19, [x2, #32 * 9]
-    stp     q20, q21, [x2, #32 * 10]
-    stp     q22, q23, [x2, #32 * 11]
-    stp     q24, q25, [x2, #32 * 12]
-    stp     q26, q27, [x2, #32 * 13]
-    stp     q28, q29, [x2, #32 * 14]
-    stp     q30, q31, [x2, #32 * 15]
-    mrs     x2, fpsr
-    mrs     x3, fpcr
-    add     x4, x1, #GUEST_FRAME_FP_STATUS
-    stp     x2, x3, [x4]
+    add     x5, x1, #GUEST_FRAME_FP_STATUS
+    save_fp_registers x2, x5, x3, x4
 
     sub     x0, x0, #8                  /* GUEST_EXIT_*: the slot within its group */
     ldp     x19, x20, [sp, #GUEST_HOST_SAVE_X19 + 16 * 0]

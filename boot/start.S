@@ -211,32 +211,37 @@ mmu_enable:
 #endif
 
 /*
- * If running at EL2, configure EL2 so that EL1 owns the machine, and eret to
- * EL1 with all exceptions masked. Returns to the caller (x30) at EL1, with
- * x21 = BOOT_STATUS_* flags for what kernel_main must report.
- *
- * GIC (IHI 0069 §12.1.7, "GIC System register access"): only when
- * ID_AA64PFR0_EL1.GIC says the system-register interface exists; then
- * ICC_SRE_EL2.SRE and .Enable (EL1 may use ICC_*_EL1), read back since
- * SRE is RAO/WI or RAZ/WI on some implementations, and ICH_HCR_EL2 zeroed:
- * no virtual CPU interface, nothing of a previous owner left enabled.
+ * x21 = BOOT_STATUS_GIC_SYSTEM_REGISTERS_ABSENT when ID_AA64PFR0_EL1.GIC says
+ * the CPU has no GIC system-register interface, else 0.
  */
-leave_el2_if_there:
+    .macro detect_gic_system_registers
     mov     x21, #0
     mrs     x9, id_aa64pfr0_el1
     ubfx    x9, x9, #24, #4
-    cbnz    x9, 1f
+    cbnz    x9, 91f
     orr     x21, x21, #BOOT_STATUS_GIC_SYSTEM_REGISTERS_ABSENT
-1:  mrs     x9, CurrentEL
-    cmp     x9, #(2 << 2)
-    b.ne    6f
-    /*
-     * HCR_EL2: RW (EL1 is AArch64) and HCD (HVC is UNDEFINED at EL1: no
-     * code of ours answers at EL2 after this, so a stray HVC traps at EL1,
-     * where it is reported, instead of entering an EL2 without vectors).
-     * IMO/FMO/AMO clear: physical interrupts go to EL1.
-     */
-    mov     x9, #(1 << 31 | 1 << 29)
+91:
+    .endm
+
+/*
+ * configure_el2(x9 = the HCR_EL2 value, x21 = BOOT_STATUS_* flags so far):
+ * the EL2 state both images set, whether they leave EL2 or stay.
+ *
+ * CNTHCTL_EL2: EL1 may read the physical counter and use its timer;
+ * CNTVOFF_EL2 0; CPTR_EL2: no FP/SIMD traps; HSTR_EL2: no traps.
+ * MDCR_EL2: no debug or PMU traps to EL2, and HPMN = PMCR_EL0.N so EL1
+ * sees every event counter (HPMN resets UNKNOWN; Arm ARM, MDCR_EL2).
+ * Without a PMU (ID_AA64DFR0_EL1.PMUVer 0 or 0xF) HPMN is 0.
+ * GIC (IHI 0069 §12.1.7, "GIC System register access"): only when
+ * ID_AA64PFR0_EL1.GIC says the system-register interface exists;
+ * then ICC_SRE_EL2.SRE and .Enable (EL2 uses the interface, EL1 may use
+ * ICC_*_EL1 and read its ICC_SRE_EL1), read back since SRE is RAO/WI or
+ * RAZ/WI on some implementations, and ICH_HCR_EL2 zeroed: no virtual CPU
+ * interface, nothing of a previous owner left enabled.
+ * VPIDR_EL2 = MIDR_EL1; SCTLR_EL1 its RES1 bits, MMU and caches off.
+ * Clobbers x9 and x10.
+ */
+configure_el2:
     msr     hcr_el2, x9
     mov     x9, #3                      /* CNTHCTL_EL2: EL1PCTEN | EL1PCEN */
     msr     cnthctl_el2, x9
@@ -244,11 +249,6 @@ leave_el2_if_there:
     mov     x9, #0x33ff                 /* CPTR_EL2: RES1 bits, TFP clear */
     msr     cptr_el2, x9
     msr     hstr_el2, xzr
-    /*
-     * MDCR_EL2: no debug or PMU traps to EL2, and HPMN = PMCR_EL0.N so EL1
-     * sees every event counter (HPMN resets UNKNOWN; Arm ARM D19.3.x).
-     * Without a PMU (ID_AA64DFR0_EL1.PMUVer 0 or 0xF) HPMN is 0.
-     */
     mov     x10, #0
     mrs     x9, id_aa64dfr0_el1
     ubfx    x9, x9, #8, #4
@@ -271,16 +271,41 @@ leave_el2_if_there:
 3:  msr     ich_hcr_el2, xzr
 4:  mrs     x9, midr_el1
     msr     vpidr_el2, x9
-    mrs     x9, mpidr_el1
-    msr     vmpidr_el2, x9              /* EL1 reads the real MPIDR */
     ldr     x9, =0x30d00800             /* SCTLR_EL1 RES1 bits, MMU and caches off */
     msr     sctlr_el1, x9
+    isb
+    ret
+
+#ifndef KERNEL_AT_EL2
+/*
+ * If running at EL2, configure EL2 so that EL1 owns the machine, and eret to
+ * EL1 with all exceptions masked. Returns to the caller (x30) at EL1, with
+ * x21 = BOOT_STATUS_* flags for what kernel_main must report.
+ *
+ * HCR_EL2: RW (EL1 is AArch64) and HCD (HVC is UNDEFINED at EL1: no code of
+ * ours answers at EL2 after this, so a stray HVC traps at EL1, where it is
+ * reported, instead of entering an EL2 without vectors). IMO/FMO/AMO clear:
+ * physical interrupts go to EL1. VMPIDR_EL2 = MPIDR_EL1: EL1 reads the real
+ * MPIDR.
+ */
+leave_el2_if_there:
+    detect_gic_system_registers
+    mrs     x9, CurrentEL
+    cmp     x9, #(2 << 2)
+    b.ne    6f
+    mov     x23, x30
+    mov     x9, #(1 << 31 | 1 << 29)
+    bl      configure_el2
+    mrs     x9, mpidr_el1
+    msr     vmpidr_el2, x9
     mov     x9, #0x3c5                  /* SPSR: EL1h, DAIF masked */
     msr     spsr_el2, x9
-    msr     elr_el2, x30
+    msr     elr_el2, x23
     isb
     eret
 6:  ret
+
+#endif
 
 #ifdef KERNEL_AT_EL2
 /*
@@ -294,13 +319,10 @@ leave_el2_if_there:
  * of asynchronous exceptions"), and EL1's ICC_* accesses reach the virtual
  * CPU interface (IHI 0069, "Virtual CPU interface"). Stage 2 (VM) and the
  * guest traps are set by the hypervisor before it enters a guest. HCD
- * clear: an HVC from a guest comes to EL2.
- * ICC_SRE_EL2: SRE (EL2 uses the system-register interface) and Enable
- * (EL1 accesses to ICC_SRE_EL1 do not trap: a guest finds SRE set, as under
- * Xen and KVM), read back. ICH_HCR_EL2 zeroed until a vCPU runs.
+ * clear: an HVC from a guest comes to EL2. ICC_SRE_EL2.Enable lets a guest
+ * read its ICC_SRE_EL1 and find SRE set, as under Xen and KVM.
  */
 stay_at_el2:
-    mov     x21, #0
     mrs     x9, CurrentEL
     cmp     x9, #(2 << 2)
     b.eq    1f
@@ -310,54 +332,23 @@ stay_at_el2:
     hlt     #0xf000
     mov     w0, #2
     b       semihosting_exit
-1:  mrs     x9, id_aa64pfr0_el1
-    ubfx    x9, x9, #24, #4
-    cbnz    x9, 2f
-    orr     x21, x21, #BOOT_STATUS_GIC_SYSTEM_REGISTERS_ABSENT
-2:  mov     x9, #(1 << 31)
+1:  detect_gic_system_registers
+    mov     x23, x30
+    mov     x9, #(1 << 31)
     orr     x9, x9, #(1 << 5 | 1 << 4 | 1 << 3)
-    msr     hcr_el2, x9
-    mov     x9, #3                      /* CNTHCTL_EL2: EL1PCTEN | EL1PCEN */
-    msr     cnthctl_el2, x9
-    msr     cntvoff_el2, xzr
-    mov     x9, #0x33ff                 /* CPTR_EL2: RES1 bits, TFP clear */
-    msr     cptr_el2, x9
-    msr     hstr_el2, xzr
-    mov     x10, #0
-    mrs     x9, id_aa64dfr0_el1
-    ubfx    x9, x9, #8, #4
-    cbz     x9, 3f
-    cmp     x9, #0xf
-    b.eq    3f
-    mrs     x10, pmcr_el0
-    ubfx    x10, x10, #11, #5
-3:  msr     mdcr_el2, x10
-    tbnz    x21, #0, 5f
-    mrs     x9, icc_sre_el2
-    mov     x10, #0x9                   /* SRE | Enable */
-    orr     x9, x9, x10
-    msr     icc_sre_el2, x9
-    isb
-    mrs     x9, icc_sre_el2
-    tbnz    x9, #0, 4f
-    orr     x21, x21, #BOOT_STATUS_EL2_SRE_DID_NOT_STICK
-    b       5f
-4:  msr     ich_hcr_el2, xzr
-5:  mrs     x9, midr_el1
-    msr     vpidr_el2, x9
-    ldr     x9, =0x30d00800             /* SCTLR_EL1 RES1 bits, MMU and caches off */
-    msr     sctlr_el1, x9
-    isb
-    ret
+    bl      configure_el2
+    ret     x23
 
 /*
  * CPTR_EL2.TFP is clear (stay_at_el2): no FP/SIMD traps at EL2. CNTHCTL_EL2
- * EVNTEN with EVNTI 9, the event stream as at EL1, EL1's counter access kept;
- * VBAR_EL2 = exception_vectors, once an exception can run Swift with the
- * MMU on.
+ * EVNTEN with EVNTI 9, the event stream as at EL1; EL1PCTEN (guests read
+ * the physical count) but not EL1PCEN: the EL1 physical timer is the
+ * hypervisor's own clock (Drivers/GenericTimer.swift), guests have the
+ * virtual timer. VBAR_EL2 = exception_vectors, once an exception can run
+ * Swift with the MMU on.
  */
 enable_fp_timer_and_vectors:
-    mov     x9, #(3 | 1 << 2 | 9 << 4)
+    mov     x9, #(1 | 1 << 2 | 9 << 4)
     msr     cnthctl_el2, x9
     adrp    x9, exception_vectors
     add     x9, x9, :lo12:exception_vectors

@@ -16,6 +16,7 @@
 
 /* The frame's layout: struct exception_frame in AssemblyLayout.h. */
 #include "AssemblyLayout.h"
+#include "fp-registers.h"
 /* The kernel's own level's exception registers (the hypervisor: EL2). */
 #ifdef KERNEL_AT_EL2
 #define ELR_KERNEL  elr_el2
@@ -50,53 +51,17 @@
     str     x21, [sp, #EXCEPTION_FRAME_ELR]
     str     x22, [sp, #EXCEPTION_FRAME_SPSR]
     add     x21, sp, #FRAME_Q_OFFSET
-    stp     q0, q1, [x21, #32 * 0]
-    stp     q2, q3, [x21, #32 * 1]
-    stp     q4, q5, [x21, #32 * 2]
-    stp     q6, q7, [x21, #32 * 3]
-    stp     q8, q9, [x21, #32 * 4]
-    stp     q10, q11, [x21, #32 * 5]
-    stp     q12, q13, [x21, #32 * 6]
-    stp     q14, q15, [x21, #32 * 7]
-    stp     q16, q17, [x21, #32 * 8]
-    stp     q18, q19, [x21, #32 * 9]
-    stp     q20, q21, [x21, #32 * 10]
-    stp     q22, q23, [x21, #32 * 11]
-    stp     q24, q25, [x21, #32 * 12]
-    stp     q26, q27, [x21, #32 * 13]
-    stp     q28, q29, [x21, #32 * 14]
-    stp     q30, q31, [x21, #32 * 15]
-    mrs     x22, fpsr
-    mrs     x23, fpcr
-    add     x21, sp, #FRAME_FP_STATUS
-    stp     x22, x23, [x21]
+    add     x24, sp, #FRAME_FP_STATUS
+    save_fp_registers x21, x24, x22, x23
     add     x21, sp, #EXCEPTION_FRAME_SLOT_PUSH
     ldp     x2, x3, [x21]               /* the x0, x1 the slot pushed */
     stp     x2, x3, [sp, #16 * 0]
     .endm
 
     .macro restore_frame
-    add     x21, sp, #FRAME_FP_STATUS
-    ldp     x22, x23, [x21]
-    msr     fpsr, x22
-    msr     fpcr, x23
     add     x21, sp, #FRAME_Q_OFFSET
-    ldp     q0, q1, [x21, #32 * 0]
-    ldp     q2, q3, [x21, #32 * 1]
-    ldp     q4, q5, [x21, #32 * 2]
-    ldp     q6, q7, [x21, #32 * 3]
-    ldp     q8, q9, [x21, #32 * 4]
-    ldp     q10, q11, [x21, #32 * 5]
-    ldp     q12, q13, [x21, #32 * 6]
-    ldp     q14, q15, [x21, #32 * 7]
-    ldp     q16, q17, [x21, #32 * 8]
-    ldp     q18, q19, [x21, #32 * 9]
-    ldp     q20, q21, [x21, #32 * 10]
-    ldp     q22, q23, [x21, #32 * 11]
-    ldp     q24, q25, [x21, #32 * 12]
-    ldp     q26, q27, [x21, #32 * 13]
-    ldp     q28, q29, [x21, #32 * 14]
-    ldp     q30, q31, [x21, #32 * 15]
+    add     x24, sp, #FRAME_FP_STATUS
+    restore_fp_registers x21, x24, x22, x23
     ldr     x30, [sp, #8 * 30]
     ldr     x21, [sp, #EXCEPTION_FRAME_ELR]
     ldr     x22, [sp, #EXCEPTION_FRAME_SPSR]

@@ -48,6 +48,39 @@ final class AssemblyLayoutTests: XCTestCase {
         XCTAssertEqual(header["MMU_SCTLR_EL1"], IdentityMap.systemControlWithMMU)
     }
 
+    /// The hypervisor's EL2 regime walks the same tables the same way as
+    /// EL1's: TCR_EL2 keeps TCR_EL1's T0SZ, IRGN0, ORGN0, SH0 and TG0 (bits
+    /// 15:0, the same positions), has its RES1 bits 31 and 23 and takes the
+    /// physical address size in PS (18:16, the same PARange code as IPS);
+    /// SCTLR_EL2 sets M, C and I over its RES1 bits and leaves A clear; an
+    /// EL2 block adds only AP[1] (RES1 in a one-privilege-level regime).
+    func testEL2RegimeMatchesEL1() throws {
+        let header = try headerValues()
+        let el1 = try XCTUnwrap(header["MMU_TCR_EL1_WITHOUT_IPS"])
+        let el2 = try XCTUnwrap(header["MMU_TCR_EL2_WITHOUT_PS"])
+        XCTAssertEqual(el2 & 0xFFFF, el1 & 0xFFFF)
+        XCTAssertEqual(el2 & ~UInt64(0xFFFF), 1 << 31 | 1 << 23)
+        XCTAssertEqual(header["MMU_TCR_EL2_PS_SHIFT"], 16)
+        let sctlr = try XCTUnwrap(header["MMU_SCTLR_EL2"])
+        XCTAssertEqual(sctlr & ~UInt64(0x1005), 0x30C5_0830)
+        XCTAssertEqual(sctlr & 0x1005, 0x1005)
+        XCTAssertEqual(header["MMU_EL2_BLOCK_AP1"], 1 << 6)
+    }
+
+    /// The guest frame the world switch fills: x0-x30, then ELR, SPSR, the
+    /// exit's ESR, FAR and HPFAR, then q0-q31 and FPSR/FPCR, 16-byte
+    /// aligned for the paired stores.
+    func testGuestFrameOffsets() throws {
+        let header = try headerValues()
+        XCTAssertEqual(header["GUEST_FRAME_ELR"], 31 * 8)
+        XCTAssertEqual(header["GUEST_FRAME_SPSR"], 32 * 8)
+        XCTAssertEqual(header["GUEST_FRAME_HPFAR"], 35 * 8)
+        XCTAssertEqual(try XCTUnwrap(header["GUEST_FRAME_Q"]) % 16, 0)
+        XCTAssertEqual(header["GUEST_FRAME_FP_STATUS"], try XCTUnwrap(header["GUEST_FRAME_Q"]) + 512)
+        XCTAssertEqual(header["GUEST_FRAME_SIZE"], try XCTUnwrap(header["GUEST_FRAME_FP_STATUS"]) + 16)
+        XCTAssertEqual(header["GUEST_HOST_SAVE_SIZE"], try XCTUnwrap(header["GUEST_HOST_SAVE_D8"]) + 64)
+    }
+
     /// The start block's offsets are what the assembly reads: three 64-bit
     /// fields in order.
     func testStartBlockOffsets() throws {

@@ -75,11 +75,16 @@ ARCH_READ_REGISTER(counter, cntvct_el0)
 ARCH_READ_REGISTER(counter_frequency, cntfrq_el0)
 ARCH_READ_REGISTER(id_aa64mmfr0, id_aa64mmfr0_el1)
 
-/* Generic timer (Arm ARM D11): the physical count and the EL1 physical
- * timer's comparator (CNTP_*, usable from EL1 and EL2: GenericTimer.swift). */
+/* Generic timer (Arm ARM D11): the physical count, and the comparators of
+ * the EL1 physical timer (CNTP_*, usable from EL1 and EL2) and of the EL2
+ * physical timer (CNTHP_*, EL2 only). GenericTimer.swift picks one. */
 ARCH_READ_REGISTER(physical_counter, cntpct_el0)
 ARCH_WRITE_REGISTER(el1_physical_timer_compare, cntp_cval_el0)
 ARCH_WRITE_REGISTER(el1_physical_timer_control, cntp_ctl_el0)
+ARCH_WRITE_REGISTER(el2_physical_timer_compare, cnthp_cval_el2)
+ARCH_WRITE_REGISTER(el2_physical_timer_control, cnthp_ctl_el2)
+ARCH_READ_REGISTER(el1_physical_timer_control, cntp_ctl_el0)
+ARCH_READ_REGISTER(el2_physical_timer_control, cnthp_ctl_el2)
 
 /* GIC CPU interface, system-register form (IHI 0069 §12.2). */
 ARCH_READ_REGISTER(icc_sre, icc_sre_el1)
@@ -226,10 +231,6 @@ ARCH_WRITE_REGISTER(vttbr, vttbr_el2)
 ARCH_WRITE_REGISTER(vtcr, vtcr_el2)
 ARCH_WRITE_REGISTER(vmpidr, vmpidr_el2)
 ARCH_READ_REGISTER(vmpidr, vmpidr_el2)
-/* The EL2 physical timer (CNTHP_*): the scheduler's time slice. */
-ARCH_WRITE_REGISTER(cnthp_ctl, cnthp_ctl_el2)
-ARCH_READ_REGISTER(cnthp_ctl, cnthp_ctl_el2)
-ARCH_WRITE_REGISTER(cnthp_tval, cnthp_tval_el2)
 
 /* The virtual CPU interface's EL2 registers (IHI 0069 §12.5). */
 ARCH_READ_REGISTER(ich_vtr, ich_vtr_el2)

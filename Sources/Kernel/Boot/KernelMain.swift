@@ -224,7 +224,7 @@ private func startGuests(_ commandLine: BootArguments, console: LogicalCPU) -> B
     case .success:
         // Every vCPU's guest has its CPU interface on before anything is
         // fired at it (its boot marker in the guest record).
-        let up = Deadline.wait(milliseconds: 2000, for: .otherCPUs) {
+        let up = Deadline.wait(milliseconds: 5000, for: .otherCPUs) {
             Scheduler.lendConsoleCPU()
             for index in 0 ..< VCPUs.count {
                 let vcpu = VCPUs.name(of: index)
@@ -234,7 +234,7 @@ private func startGuests(_ commandLine: BootArguments, console: LogicalCPU) -> B
         }
         guard up else {
             Console.line { out in
-                out.write("error: the guests' vcpus did not all come up within ", Deadline.reported(2000, for: .otherCPUs))
+                out.write("error: the guests' vcpus did not all come up within ", Deadline.reported(5000, for: .otherCPUs))
                 out.write(" ms (the guest record's boot markers)")
             }
             return false

@@ -215,7 +215,7 @@ enum ConsoleCommands {
                 out.write(": ", count - received)
                 out.write(" not received by the guest, ", strays)
                 out.write(" received by another vcpu (timed out after ")
-                out.write("", Deadline.reported(1000, for: .otherCPUs))
+                out.write("", Deadline.reported(GuestInterruptChecks.patience, for: .otherCPUs))
                 out.write(" ms)")
             }
             return false

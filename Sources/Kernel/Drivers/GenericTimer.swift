@@ -2,19 +2,17 @@
 /// comparator on the calling CPU: the physical count (`CNTPCT_EL0`), a
 /// compare value, and its PPI.
 ///
-/// The comparator is the EL1 physical timer (`CNTP_CVAL_EL0` /
-/// `CNTP_CTL_EL0`, the binding's Non-secure physical PPI), at EL1 and at
-/// EL2 alike; `program` is the one place that names its registers.
-/// - At EL1, when EL2 exists, EL1 may use it only with `CNTHCTL_EL2.EL1PCEN`
-///   (and `EL1PCTEN` for the count) set, which boot/start.S does.
-/// - At EL2 (the hypervisor image) EL2 reaches the EL1 timers whatever
-///   `CNTHCTL_EL2` says, and its PPI comes to EL2 with `HCR_EL2.IMO`. The
-///   EL2 physical timer (`CNTHP_*`) is not taken: without FEAT_VHE it is
-///   EL2's only timer and the scheduler's slice timer owns it
-///   (`Hypervisor.sliceTimer`); Xen instead multiplexes its software timers
-///   onto it. The EL1 physical timer belongs to guests in Xen's model; the
-///   guests of this project never use it, and one that did would need its
-///   CNTP state switched with the vCPU or its accesses trapped.
+/// Two comparators, each with one user, decided here (`Comparator`):
+/// - the EL1 physical timer (`CNTP_CVAL_EL0` / `CNTP_CTL_EL0`, the
+///   binding's Non-secure physical PPI) is the kernel's own clock
+///   (`LoadEpochClock`) at either level. At EL1 under an EL2 it needs
+///   `CNTHCTL_EL2.EL1PCEN` (and `EL1PCTEN` for the count), which
+///   boot/start.S sets before it leaves EL2. The hypervisor (EL2, HCR_EL2.E2H
+///   clear) reaches it directly and keeps it from its guests
+///   (`CNTHCTL_EL2.EL1PCEN` = 0: they have the virtual timer).
+/// - the EL2 physical timer (`CNTHP_CVAL_EL2` / `CNTHP_CTL_EL2`, the
+///   binding's hypervisor PPI), in the hypervisor only: the scheduler's time
+///   slice (`Scheduler`), as Xen uses it for its own timers.
 ///
 /// The timer's interrupt is level-sensitive and stays asserted while the
 /// count is at or past the compare value and the timer is enabled and
@@ -22,12 +20,30 @@
 /// stops the timer) before its end of interrupt, or the PPI is taken again
 /// at once.
 enum GenericTimer {
-    /// `CNTP_CTL` bits: ENABLE (bit 0); IMASK (bit 1) left clear.
+    /// The comparators this driver can use.
+    enum Comparator {
+        /// `CNTP_*`: the EL1 physical timer.
+        case el1Physical
+        /// `CNTHP_*`: the EL2 physical timer.
+        case el2Physical
+    }
+
+    /// `CNTx_CTL` bits: ENABLE (bit 0) and IMASK (bit 1).
     private static let enable: UInt64 = 1 << 0
 
-    /// The comparator's PPI, as the device tree names it.
-    static func interrupt(in timer: GenericTimerDescription) -> InterruptID {
-        timer.physical
+    /// `CNTx_CTL.ISTATUS` (bit 2): the condition is met.
+    private static let status: UInt64 = 1 << 2
+
+    /// The kernel's clock's comparator: the EL1 physical timer at either
+    /// level (the EL2 one is the hypervisor scheduler's).
+    static let comparator = Comparator.el1Physical
+
+    /// A comparator's PPI, as the device tree names it.
+    static func interrupt(of which: Comparator = comparator, in timer: GenericTimerDescription) -> InterruptID {
+        switch which {
+        case .el1Physical: timer.physical
+        case .el2Physical: timer.hypervisorPhysical
+        }
     }
 
     /// The physical count now. `CNTPCT_EL0` is not ordered against the code
@@ -44,21 +60,38 @@ enum GenericTimer {
     /// Arms this CPU's comparator to assert its PPI once the physical count
     /// reaches `deadline` (an absolute compare value: no drift however late
     /// the previous tick was handled).
-    static func fire(at deadline: UInt64) {
-        program(compare: deadline, control: enable)
+    static func fire(_ which: Comparator = comparator, at deadline: UInt64) {
+        program(which, compare: deadline, control: enable)
     }
 
     /// Stops this CPU's comparator; its PPI is no longer asserted.
-    static func stop() {
-        program(compare: 0, control: 0)
+    static func stop(_ which: Comparator = comparator) {
+        program(which, compare: 0, control: 0)
+    }
+
+    /// Whether this CPU's comparator is enabled and its condition met (it
+    /// asserts, or would if unmasked).
+    static func hasFired(_ which: Comparator) -> Bool {
+        let control: UInt64
+        switch which {
+        case .el1Physical: control = arch_read_el1_physical_timer_control()
+        case .el2Physical: control = arch_read_el2_physical_timer_control()
+        }
+        return control & (enable | status) == enable | status
     }
 
     /// The one place that names the comparator's registers. The compare
     /// value is written before the control word, so an enabled timer never
     /// compares against a stale value.
-    private static func program(compare: UInt64, control: UInt64) {
-        arch_write_el1_physical_timer_compare(compare)
-        arch_write_el1_physical_timer_control(control)
+    private static func program(_ which: Comparator, compare: UInt64, control: UInt64) {
+        switch which {
+        case .el1Physical:
+            arch_write_el1_physical_timer_compare(compare)
+            arch_write_el1_physical_timer_control(control)
+        case .el2Physical:
+            arch_write_el2_physical_timer_compare(compare)
+            arch_write_el2_physical_timer_control(control)
+        }
         arch_isb()
     }
 

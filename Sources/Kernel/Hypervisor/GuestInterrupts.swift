@@ -43,7 +43,7 @@ enum GuestInterrupts {
     /// here — presented or queued, priority dropped — and true comes back.
     static func take(_ id: InterruptID, on cpu: LogicalCPU) -> Bool {
         if id == Hypervisor.sliceTimer {
-            arch_write_cnthp_ctl(0)
+            GenericTimer.stop(.el2Physical)
             Scheduler.lock.withLock { $0.sliceOver[cpu.index] = true }
             CPUInterface.endOfInterrupt(id)
             return true

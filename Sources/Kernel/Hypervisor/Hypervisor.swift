@@ -24,8 +24,8 @@ enum Hypervisor {
     static func start(domains: Int, vcpusPerDomain: Int, console: LogicalCPU) -> Result<Void, StartError> {
         guard domains >= 1, domains <= maximumDomains, vcpusPerDomain >= 1, vcpusPerDomain <= GuestLayout.maximumVCPUs,
               domains * vcpusPerDomain <= VCPUPlacement.capacity else { return .failure(.counts) }
-        guard let timer = Machine.current.platform.timer?.hypervisorPhysical else { return .failure(.noTimer) }
-        sliceTimer = timer
+        guard let timer = Machine.current.platform.timer else { return .failure(.noTimer) }
+        sliceTimer = GenericTimer.interrupt(of: .el2Physical, in: timer)
         let memory: [UInt64]
         switch GuestMemory.allocate(domains, in: Machine.current.platform) {
         case .success(let bases): memory = bases
@@ -71,11 +71,11 @@ enum Hypervisor {
     /// A pCPU's EL2 set-up on joining (`CPULifecycle.join`): stage-2
     /// control (`VTCR_EL2`), the slice timer off and its PPI enabled in this
     /// pCPU's redistributor. Interrupts masked.
-    static func join(_ cpu: LogicalCPU, _ redistributor: Redistributor) {
+    static func join(_ cpu: LogicalCPU) {
         arch_write_vtcr(StageTwo.translationControl)
-        arch_write_cnthp_ctl(0)
-        if let timer = Machine.current.platform.timer?.hypervisorPhysical {
-            redistributor.enablePrivate(timer)
+        GenericTimer.stop(.el2Physical)
+        if let timer = Machine.current.platform.timer {
+            _ = GenericTimer.enablePrivateInterrupt(GenericTimer.interrupt(of: .el2Physical, in: timer), on: cpu)
         }
         arch_isb()
     }

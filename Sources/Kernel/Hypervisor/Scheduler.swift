@@ -83,7 +83,8 @@ struct Scheduling {
 
 /// The per-pCPU scheduler (Xen's model, reduced): each vCPU has one pCPU;
 /// a pCPU runs its vCPUs in round robin from its idle loop, a slice of
-/// `sliceMilliseconds` each (the EL2 physical timer, `CNTHP_*`) when it has
+/// `sliceMilliseconds` each (the EL2 physical timer, `GenericTimer`'s
+/// `.el2Physical`) when it has
 /// more than one, and idles in WFI when none is runnable. A vCPU that
 /// executes WFI with nothing pending traps (HCR_EL2.TWI) and yields until
 /// an interrupt is injected for it.
@@ -108,15 +109,12 @@ enum Scheduler {
         if let kick { wake(kick) }
         guard let vcpu = chosen else { return false }
         let exit = arch_enter_guest(&VCPUs.registers[vcpu].frame)
-        let slice = arch_read_cnthp_ctl()
-        arch_write_cnthp_ctl(0)
-        if slice & timerFired == timerFired { lock.withLock { $0.sliceOver[cpu.index] = true } }
+        let sliceEnded = GenericTimer.hasFired(.el2Physical)
+        GenericTimer.stop(.el2Physical)
+        if sliceEnded { lock.withLock { $0.sliceOver[cpu.index] = true } }
         serve(exit: exit, of: vcpu, on: cpu)
         return true
     }
-
-    /// CNTHP_CTL_EL2: ENABLE and ISTATUS.
-    private static let timerFired: UInt64 = 0b101
 
     /// The vCPU `cpu` runs next, loaded and with its queued interrupts in
     /// list registers; the one loaded before is saved if it must leave.
@@ -159,8 +157,7 @@ enum Scheduler {
         var others = false
         for index in 0 ..< VCPUs.count where index != vcpu && state.isRunnable(index, on: cpu) { others = true }
         if others || waiting {
-            arch_write_cnthp_tval(max(arch_read_counter_frequency() / 1000, 1) * sliceMilliseconds)
-            arch_write_cnthp_ctl(1)
+            GenericTimer.fire(.el2Physical, at: GenericTimer.now &+ max(GenericTimer.frequency / 1000, 1) * sliceMilliseconds)
         }
         return vcpu
     }
@@ -302,7 +299,7 @@ enum Scheduler {
     /// every vCPU of its queue moves to an online pCPU
     /// (`VCPUPlacement.evacuate`), its guest-bound SPIs with it.
     static func evacuate(_ cpu: LogicalCPU, online: CPUMask) {
-        arch_write_cnthp_ctl(0)
+        GenericTimer.stop(.el2Physical)
         lock.withLock { state in
             let current = Int(state.current[cpu.index])
             if current >= 0 { put(current, from: cpu, &state) }

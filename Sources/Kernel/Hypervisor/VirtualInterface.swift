@@ -33,11 +33,7 @@ struct VirtualInterfaceRegisters: VirtualInterfaceRegisterFile {
 
     @inline(__always)
     func barrier(_ barrier: Barrier) {
-        switch barrier {
-        case .instructionSynchronization: arch_isb()
-        case .dataSynchronizationFullSystem: arch_dsb_sy()
-        case .dataSynchronizationInnerShareable: arch_dsb_ish()
-        }
+        barrier.execute()
     }
 
     /// What this PE implements (`ICH_VTR_EL2`): list registers, priority

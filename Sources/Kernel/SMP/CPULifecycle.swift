@@ -20,7 +20,7 @@ enum CPULifecycle {
             try redistributor.configurePrivateInterrupts()
             ITS.join(cpu, redistributor)
             #if HYPERVISOR
-            Hypervisor.join(cpu, redistributor)
+            Hypervisor.join(cpu)
             #endif
         } catch {
             Console.line { out in

@@ -55,12 +55,12 @@ enum GuestInflightCheck {
 
         record.hold(held)
         distributor.setPending(held)
-        guard Deadline.wait(milliseconds: 1000, for: .otherCPUs, until: { record.isHolding(vcpu: owner.vcpu) }) else {
+        guard Deadline.wait(milliseconds: GuestInterruptChecks.patience, for: .otherCPUs, until: { record.isHolding(vcpu: owner.vcpu) }) else {
             record.hold(nil)
             return fail(cpu, "the guest never held the interrupt")
         }
         distributor.setPending(pending)
-        guard Deadline.wait(milliseconds: 1000, for: .otherCPUs, until: { distributor.isActive(pending) }) else {
+        guard Deadline.wait(milliseconds: GuestInterruptChecks.patience, for: .otherCPUs, until: { distributor.isActive(pending) }) else {
             return fail(cpu, "the second interrupt was not taken at EL2")
         }
         let state = Scheduler.status(of: owner).name
@@ -75,7 +75,7 @@ enum GuestInflightCheck {
             failures += fail(cpu, "the pending interrupt was received while the guest held the other")
         }
         record.release()
-        let done = Deadline.wait(milliseconds: 1000, for: .otherCPUs) {
+        let done = Deadline.wait(milliseconds: GuestInterruptChecks.patience, for: .otherCPUs) {
             Scheduler.lendConsoleCPU()
             return !record.isHolding(vcpu: owner.vcpu) && GuestInterruptChecks.received(pending) > receivedBefore.1
                 && !distributor.isActive(held) && !distributor.isActive(pending)

@@ -6,6 +6,11 @@ enum GuestInterruptChecks {
     /// Guest-bound SPIs per vCPU.
     static let perVCPU = 2
 
+    /// How long a guest may take to answer (ms, before `TIMEOUT_SCALE`):
+    /// generous, as a guest runs only when its pCPU's emulated CPU gets host
+    /// time, and every wait ends as soon as it is answered.
+    static let patience: UInt64 = 5000
+
     /// The vCPU each guest-bound SPI of `TestInterrupts.guestBound` was
     /// bound to, by position. Written by `bind`, on the boot CPU, before any
     /// reader; read-only afterwards.
@@ -50,13 +55,13 @@ enum GuestInterruptChecks {
     /// previous firing is still active (it would merge into it).
     static func fireAndWait(_ id: InterruptID) -> Bool {
         let distributor = Machine.current.distributor
-        guard Deadline.wait(milliseconds: 1000, for: .otherCPUs, until: {
+        guard Deadline.wait(milliseconds: GuestInterruptChecks.patience, for: .otherCPUs, until: {
             Scheduler.lendConsoleCPU()
             return !distributor.isActive(id)
         }) else { return false }
         let before = received(id)
         distributor.setPending(id)
-        return Deadline.wait(milliseconds: 1000, for: .otherCPUs) {
+        return Deadline.wait(milliseconds: GuestInterruptChecks.patience, for: .otherCPUs) {
             Scheduler.lendConsoleCPU()
             return received(id) > before
         }
@@ -148,6 +153,80 @@ enum GuestInterruptChecks {
                 }
             }
         }
+    }
+}
+#endif
+
+#if HYPERVISOR
+/// The guests' share of the stress run (the hypervisor image): before each
+/// hotplug event now and then a vCPU moves, and a guest-bound SPI is fired
+/// and left for its guest to take while the event runs (the idle loops fire
+/// the storm instead of running guests, so it is often still pending in a
+/// list register, or queued, when its pCPU goes offline). After the event
+/// each must have been received exactly once by its own vCPU.
+enum GuestStress {
+    /// Per guest-bound SPI (by position): the count its guest owes.
+    nonisolated(unsafe) private static var expected: [Int] = []
+    /// What other vCPUs counted of each at the start: must not change.
+    nonisolated(unsafe) private static var elsewhere: [Int] = []
+    nonisolated(unsafe) private(set) static var fired = 0
+    nonisolated(unsafe) private(set) static var moves = 0
+    nonisolated(unsafe) private(set) static var lost = 0
+    nonisolated(unsafe) private(set) static var duplicated = 0
+
+    /// Controller, before the first event.
+    static func start() {
+        expected = TestInterrupts.guestBound.map { GuestInterruptChecks.received($0) }
+        elsewhere = TestInterrupts.guestBound.map { GuestInterruptChecks.receivedElsewhere($0) }
+        (fired, moves, lost, duplicated) = (0, 0, 0, 0)
+    }
+
+    /// Controller, as the storm starts: maybe a vCPU move, and one firing of
+    /// a guest-bound SPI whose previous firing its guest has counted.
+    static func event(_ random: inout SplitMix64) {
+        let ids = TestInterrupts.guestBound
+        if random.below(4) == 0 {
+            let vcpu = VCPUs.name(of: random.below(VCPUs.count))
+            let online = CPUs.online
+            if let cpu = online.nth(random.below(online.count)), case .success = Scheduler.move(vcpu, to: cpu) {
+                moves += 1
+            }
+        }
+        let position = random.below(ids.count)
+        guard GuestInterruptChecks.received(ids[position]) == expected[position] else { return }
+        expected[position] += 1
+        fired += 1
+        Machine.current.distributor.setPending(ids[position])
+    }
+
+    /// Controller, after the event and the storm: every firing received,
+    /// once, by its own vCPU (waited for, bounded); the number of failures.
+    static func settle(event: Int) -> Int {
+        let ids = TestInterrupts.guestBound
+        _ = Deadline.wait(milliseconds: GuestInterruptChecks.patience, for: .otherCPUs) {
+            Scheduler.lendConsoleCPU()
+            for (position, id) in ids.enumerated() where GuestInterruptChecks.received(id) < expected[position] { return false }
+            return true
+        }
+        var failures = 0
+        for (position, id) in ids.enumerated() {
+            let received = GuestInterruptChecks.received(id)
+            let strays = GuestInterruptChecks.receivedElsewhere(id) - elsewhere[position]
+            guard received != expected[position] || strays != 0 else { continue }
+            failures += 1
+            lost += max(0, expected[position] - received)
+            duplicated += max(0, received - expected[position]) + strays
+            Console.line { out in
+                out.write("FAIL: stress event ", event)
+                out.write(": guest-bound INTID ", Int(id.rawValue))
+                out.write(" owed ", expected[position])
+                out.write(", received ", received)
+                out.write(" by its vcpu, ", strays)
+                out.write(" by others")
+            }
+            expected[position] = received
+        }
+        return failures
     }
 }
 #endif

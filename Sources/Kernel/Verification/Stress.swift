@@ -157,11 +157,17 @@ enum Stress {
             lpiHandledBefore += Int(ITS.handled.load(event))
         }
         let lpiFiringsBefore = lpiFirings.count
+        #if HYPERVISOR
+        GuestStress.start()
+        #endif
 
         for event in 1 ... events {
             let online = CPUs.online
             for index in 0 ..< machine.cpuCount { heartbeats[index] = CPUs.heartbeats.load(index) }
             startStorm()
+            #if HYPERVISOR
+            GuestStress.event(&random)
+            #endif
 
             // A set-affinity carried out by another CPU while the hotplug runs.
             var helper: LogicalCPU?
@@ -205,6 +211,9 @@ enum Stress {
             stopStorm()
             while ConsoleInput.read() != nil { tally.uartBytes += 1 }
             tally.violations += drainAndCheck(event: event, tally: &tally)
+            #if HYPERVISOR
+            tally.violations += GuestStress.settle(event: event)
+            #endif
             tally.violations += watchdog(heartbeats: heartbeats, except: target)
             if event % 250 == 0 || event == events {
                 Console.line { out in
@@ -237,6 +246,12 @@ enum Stress {
                 out.write(", LPIs fired ", lpisFired)
                 out.write(", handled ", lpisHandled)
             }
+            #if HYPERVISOR
+            out.write(", guest-bound fired ", GuestStress.fired)
+            out.write(" (lost ", GuestStress.lost)
+            out.write(", duplicated ", GuestStress.duplicated)
+            out.write("), vcpu moves ", GuestStress.moves)
+            #endif
         }
         return tally.violations == 0 && fired == handled && lpisFired == lpisHandled
     }

@@ -104,7 +104,16 @@ struct SystemRegisters: SystemRegisterFile {
 
     @inline(__always)
     func barrier(_ barrier: Barrier) {
-        switch barrier {
+        barrier.execute()
+    }
+}
+
+extension Barrier {
+    /// The barrier instruction itself (ISB, DSB SY, DSB ISH), for every
+    /// system-register file of the image.
+    @inline(__always)
+    func execute() {
+        switch self {
         case .instructionSynchronization: arch_isb()
         case .dataSynchronizationFullSystem: arch_dsb_sy()
         case .dataSynchronizationInnerShareable: arch_dsb_ish()

@@ -60,12 +60,6 @@ struct Redistributor {
         try RedistributorSequences.sleep(frame, frame: frame.base, security: security, wait: Distributor.wait(until:))
     }
 
-    /// Enables one PPI (`GICR_ISENABLER0`), as the hypervisor does for its
-    /// slice timer.
-    func enablePrivate(_ id: InterruptID) {
-        frame.write(RedistributorRegister.GICR_ISENABLER0, 1 << id.rawValue)
-    }
-
     /// SGIs and PPIs disabled, deactivated (`GICR_CTLR.RWP` awaited), group
     /// 1, default priority; SGIs enabled again, PPIs left disabled.
     func configurePrivateInterrupts() throws(GICError) {
