@@ -239,15 +239,15 @@ enum Stress {
             out.write(", handled ", handled)
             out.write(", LPIs fired ", lpisFired)
             out.write(", handled ", lpisHandled)
+            out.write(", uart bytes ", tally.uartBytes)
+            out.write(", balance checked ", tally.balanceChecks)
+            out.write(" times, violations ", tally.violations)
             #if HYPERVISOR
-            out.write(", guest-bound fired ", GuestStress.fired)
+            out.write("; guest-bound fired ", GuestStress.fired)
             out.write(" (lost ", GuestStress.lost)
             out.write(", duplicated ", GuestStress.duplicated)
             out.write("), vcpu moves ", GuestStress.moves)
             #endif
-            out.write(", uart bytes ", tally.uartBytes)
-            out.write(", balance checked ", tally.balanceChecks)
-            out.write(" times, violations ", tally.violations)
         }
         return tally.violations == 0 && fired == handled && lpisFired == lpisHandled
     }
