@@ -26,9 +26,23 @@ enum GuestInterrupts {
     /// The priority list registers present guest interrupts with.
     static let priority: UInt8 = 0xA0
 
+    /// Per INTID below 1020: whether it is guest-bound, so that the IRQ path
+    /// answers "not a guest's" for every other interrupt without taking the
+    /// scheduler's lock (the storm's SPIs would all meet there). Set by
+    /// `bind` on the boot CPU before the SPI is enabled at the distributor
+    /// (whose acknowledge on another CPU follows that device write), and
+    /// never cleared.
+    nonisolated(unsafe) private static let isBound: UnsafeMutablePointer<Bool> = {
+        let table = UnsafeMutablePointer<Bool>.allocate(capacity: 1020)
+        table.initialize(repeating: false, count: 1020)
+        return table
+    }()
+
     /// Binds `id` to `vcpu` and routes it to the vCPU's pCPU; the caller
     /// configured and enabled it in the distributor.
     static func bind(_ id: InterruptID, to vcpu: VCPUID) {
+        precondition(id.isShared && id.rawValue < 1020, "GuestInterrupts.bind: an SPI below 1020")
+        isBound[Int(id.rawValue)] = true
         Scheduler.lock.withLock { state in
             state.bindings[state.bindingCount] = GuestBinding(physical: id, vcpu: VCPUs.index(of: vcpu), taken: 0)
             state.bindingCount += 1
@@ -48,7 +62,7 @@ enum GuestInterrupts {
             CPUInterface.endOfInterrupt(id)
             return true
         }
-        guard id.isShared else { return false }
+        guard id.isShared, id.rawValue < 1020, isBound[Int(id.rawValue)] else { return false }
         var kick: LogicalCPU?
         let bound: Bool = Scheduler.lock.withLock { state in
             guard let binding = state.binding(of: id) else { return false }

@@ -247,7 +247,7 @@ enum Stress {
                 out.write(", handled ", lpisHandled)
             }
             #if HYPERVISOR
-            out.write(", guest-bound fired ", GuestStress.fired)
+            out.write("; guest-bound fired ", GuestStress.fired)
             out.write(" (lost ", GuestStress.lost)
             out.write(", duplicated ", GuestStress.duplicated)
             out.write("), vcpu moves ", GuestStress.moves)
