@@ -24,6 +24,9 @@ public enum CPUInterfaceRegister {
     public static let ICC_EOIR1_EL1 = SystemRegister<UInt64>(.ICC_EOIR1_EL1)
     /// SGI Generation for group 1; values from `SoftwareGeneratedInterrupt`.
     public static let ICC_SGI1R_EL1 = SystemRegister<UInt64>(.ICC_SGI1R_EL1)
+    /// Deactivate Interrupt: the INTID written, bits 23:0, is deactivated
+    /// (with EOImode 1, after its priority drop).
+    public static let ICC_DIR_EL1 = SystemRegister<UInt64>(.ICC_DIR_EL1)
 }
 
 /// The value of `ICC_SRE_EL1`, the System Register Enable register.
@@ -56,9 +59,9 @@ public struct CPUInterfaceControl: OptionSet, RegisterValue, Hashable, Sendable 
 
     /// CBPR, bit 0: `ICC_BPR0_EL1` also governs group 1.
     public static let CBPR = CPUInterfaceControl(rawValue: 1 << 0)
-    /// EOImode, bit 1: set, a write to `ICC_EOIR1_EL1` only drops the
-    /// running priority and deactivation needs `ICC_DIR_EL1`; clear (this
-    /// kernel), the write does both.
+    /// EOImode, bit 1: set (this kernel), a write to `ICC_EOIR1_EL1` only
+    /// drops the running priority and deactivation needs `ICC_DIR_EL1`;
+    /// clear, the write does both.
     public static let EOImode = CPUInterfaceControl(rawValue: 1 << 1)
 }
 

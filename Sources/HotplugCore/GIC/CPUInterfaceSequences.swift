@@ -7,16 +7,29 @@ public enum CPUInterfaceSequences {
     /// Turns the calling CPU's interface on: the system-register interface
     /// enabled and synchronised before any other `ICC_*` access relies on
     /// it; every priority let through (`ICC_PMR_EL1` = `InterruptPriority.mask`);
-    /// no preemption groups (`ICC_BPR1_EL1` = 0); EOImode 0, so one EOI
-    /// both drops priority and deactivates; then, last, group 1 enabled, and
-    /// an ISB so that the enable is in effect before the caller unmasks.
+    /// no preemption groups (`ICC_BPR1_EL1` = 0); EOImode 1, so an EOI only
+    /// drops priority and deactivation is a separate `ICC_DIR_EL1` write
+    /// (`endOfInterrupt`); then, last, group 1 enabled, and an ISB so that
+    /// the enable is in effect before the caller unmasks.
+    ///
+    /// Why EOImode 1, in both images (the hypervisor needs it anyway, to
+    /// leave a guest-bound SPI active after its own drop): an LPI has no
+    /// active state, so its end of interrupt must be a priority drop and
+    /// nothing more. Under EOImode 0 the `ICC_EOIR1_EL1` write of an LPI
+    /// also asks for a deactivation; architecturally that does nothing,
+    /// but QEMU's GICv3 (7.2 and 10.0 alike) carries it out on the
+    /// distributor's SPI active bitmap at the LPI's INTID, thousands of
+    /// bits past its end, and so clears bits of the `GICD_IROUTER<n>` it
+    /// keeps behind that bitmap: the kernel's own SPIs (the PL011's and
+    /// PL031's, INTIDs 33 and 34) were found routed to CPUs no write named.
+    /// With the split, an LPI's EOI never deactivates, on any GIC.
     public static func enable<Interface: SystemRegisterFile>(_ interface: Interface) {
         let enable = interface.read(CPUInterfaceRegister.ICC_SRE_EL1)
         interface.write(CPUInterfaceRegister.ICC_SRE_EL1, enable.union(.SRE))
         interface.barrier(.instructionSynchronization)
         interface.write(CPUInterfaceRegister.ICC_PMR_EL1, UInt64(InterruptPriority.mask))
         interface.write(CPUInterfaceRegister.ICC_BPR1_EL1, 0)
-        interface.write(CPUInterfaceRegister.ICC_CTLR_EL1, [])
+        interface.write(CPUInterfaceRegister.ICC_CTLR_EL1, .EOImode)
         interface.write(CPUInterfaceRegister.ICC_IGRPEN1_EL1, .Enable)
         interface.barrier(.instructionSynchronization)
     }
@@ -51,7 +64,18 @@ public enum CPUInterfaceSequences {
         return acknowledged.interrupt
     }
 
-    /// `ICC_EOIR1_EL1`: priority drop and deactivation (EOImode 0).
+    /// The end of an interrupt the kernel handled itself (EOImode 1, set by
+    /// `enable`): the priority drop, then, for an SGI, PPI, SPI or eSPI,
+    /// its deactivation. An LPI gets the drop alone: it has no active state
+    /// (IHI 0069, "LPIs"), as Linux's EOImode 1 path also leaves its
+    /// deactivation out.
+    @inline(__always)
+    public static func endOfInterrupt<Interface: SystemRegisterFile>(_ id: InterruptID, on interface: Interface) {
+        dropPriority(id, on: interface)
+        if id.kind != .lpi { deactivate(id, on: interface) }
+    }
+
+    /// `ICC_EOIR1_EL1`: the priority drop (under EOImode 1, nothing more).
     ///
     /// ISB after the write, as Linux (`gic_write_eoir`) and Xen
     /// (`gicv3_eoi_irq`) do: a system-register write takes effect for later
@@ -60,8 +84,16 @@ public enum CPUInterfaceSequences {
     /// instructions run, e.g. when interrupts are unmasked or the next
     /// `ICC_IAR1_EL1` read decides what can be taken.
     @inline(__always)
-    public static func endOfInterrupt<Interface: SystemRegisterFile>(_ id: InterruptID, on interface: Interface) {
+    public static func dropPriority<Interface: SystemRegisterFile>(_ id: InterruptID, on interface: Interface) {
         interface.write(CPUInterfaceRegister.ICC_EOIR1_EL1, UInt64(id.rawValue))
+        interface.barrier(.instructionSynchronization)
+    }
+
+    /// `ICC_DIR_EL1`: the deactivation, after the drop; ISB after it for
+    /// the same reason as after the drop (Linux's `gic_write_dir` too).
+    @inline(__always)
+    public static func deactivate<Interface: SystemRegisterFile>(_ id: InterruptID, on interface: Interface) {
+        interface.write(CPUInterfaceRegister.ICC_DIR_EL1, UInt64(id.rawValue))
         interface.barrier(.instructionSynchronization)
     }
 

@@ -20,9 +20,11 @@ public enum SystemRegisterName: Sendable, Hashable {
     case ICC_EOIR1_EL1
     /// SGI Generation, group 1 (write-only).
     case ICC_SGI1R_EL1
+    /// Deactivate Interrupt (write-only).
+    case ICC_DIR_EL1
 
     /// Whether the architecture lets software read the register.
-    public var isReadable: Bool { self != .ICC_EOIR1_EL1 && self != .ICC_SGI1R_EL1 }
+    public var isReadable: Bool { self != .ICC_EOIR1_EL1 && self != .ICC_SGI1R_EL1 && self != .ICC_DIR_EL1 }
     /// Whether the architecture lets software write the register.
     public var isWritable: Bool { self != .ICC_IAR1_EL1 }
 }

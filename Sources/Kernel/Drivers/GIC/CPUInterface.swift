@@ -3,24 +3,15 @@
 /// with the barriers each access needs, are the pure core's
 /// (`CPUInterfaceSequences`), run on `SystemRegisters`.
 enum CPUInterface {
-    /// Turns this CPU's interface on, group 1 enabled last
-    /// (`CPUInterfaceSequences.enable`).
+    /// Turns this CPU's interface on, EOImode 1, group 1 enabled last
+    /// (`CPUInterfaceSequences.enable`, which says why EOImode 1). At EL2
+    /// the physical `ICC_CTLR_EL1` governs EL2's own EOIs; the split is
+    /// also what lets a guest-bound interrupt stay active after EL2's
+    /// priority drop until the guest's own EOI deactivates it through its
+    /// list register's HW bit.
     static func enable() {
         CPUInterfaceSequences.enable(SystemRegisters())
-        #if HYPERVISOR
-        // EOImode 1, as Xen runs (ICC_CTLR_EL1.EOImode, bit 1; at EL2 the
-        // physical ICC_CTLR_EL1 governs EL2's own EOIs): an EOI only drops
-        // the priority, and deactivation is a separate ICC_DIR_EL1 write.
-        // That split is what lets a guest-bound interrupt stay active after
-        // EL2's priority drop until the guest's own EOI deactivates it
-        // through its list register's HW bit (IHI 0069, ICC_CTLR_EL1.EOImode and the list registers).
-        arch_write_icc_ctlr(arch_read_icc_ctlr() | endOfInterruptModeBit)
-        arch_isb()
-        #endif
     }
-
-    /// ICC_CTLR_EL1.EOImode.
-    static let endOfInterruptModeBit: UInt64 = 1 << 1
 
     /// Stops delivery of group-1 interrupts to this CPU: the first step of
     /// going offline.
@@ -35,32 +26,20 @@ enum CPUInterface {
         CPUInterfaceSequences.acknowledge(SystemRegisters())
     }
 
-    /// The end of an interrupt the kernel handled itself: priority drop and
-    /// deactivation. `ICC_EOIR1_EL1`, then ISB: both at once under EOImode
-    /// 0; under the hypervisor's EOImode 1 the drop, then `ICC_DIR_EL1`
-    /// for an SGI, PPI or SPI (an LPI has no active state, so no DIR).
+    /// The end of an interrupt the kernel handled itself: `ICC_EOIR1_EL1`
+    /// (the priority drop), then `ICC_DIR_EL1` for an SGI, PPI or SPI (an
+    /// LPI has no active state, so no DIR), each followed by an ISB.
     @inline(__always)
     static func endOfInterrupt(_ id: InterruptID) {
         CPUInterfaceSequences.endOfInterrupt(id, on: SystemRegisters())
-        #if HYPERVISOR
-        if id.kind != .lpi { deactivate(id) }
-        #endif
     }
 
-    /// `ICC_EOIR1_EL1` alone under EOImode 1: the priority drop of an
-    /// interrupt that stays active, a guest-bound one whose deactivation
-    /// is the guest's EOI (list register HW = 1).
+    /// `ICC_EOIR1_EL1` alone: the priority drop of an interrupt that stays
+    /// active, a guest-bound one whose deactivation is the guest's EOI
+    /// (list register HW = 1).
     @inline(__always)
     static func dropPriority(_ id: InterruptID) {
-        CPUInterfaceSequences.endOfInterrupt(id, on: SystemRegisters())
-    }
-
-    /// `ICC_DIR_EL1`, then ISB (as after EOIR: in effect before the next
-    /// acknowledge): deactivation under EOImode 1.
-    @inline(__always)
-    static func deactivate(_ id: InterruptID) {
-        arch_write_icc_dir(UInt64(id.rawValue))
-        arch_isb()
+        CPUInterfaceSequences.dropPriority(id, on: SystemRegisters())
     }
 
     /// Sends SGI `id` to one CPU (`ICC_SGI1R_EL1`, never broadcast), DSB ISH
@@ -84,7 +63,8 @@ struct SystemRegisters: SystemRegisterFile {
         case .ICC_CTLR_EL1: return arch_read_icc_ctlr()
         case .ICC_IGRPEN1_EL1: return arch_read_icc_igrpen1()
         case .ICC_IAR1_EL1: return arch_read_icc_iar1()
-        case .ICC_EOIR1_EL1, .ICC_SGI1R_EL1: fatalError("ICC_EOIR1_EL1 and ICC_SGI1R_EL1 are write-only")
+        case .ICC_EOIR1_EL1, .ICC_SGI1R_EL1, .ICC_DIR_EL1:
+            fatalError("ICC_EOIR1_EL1, ICC_SGI1R_EL1 and ICC_DIR_EL1 are write-only")
         }
     }
 
@@ -98,6 +78,7 @@ struct SystemRegisters: SystemRegisterFile {
         case .ICC_IGRPEN1_EL1: arch_write_icc_igrpen1(value)
         case .ICC_EOIR1_EL1: arch_write_icc_eoir1(value)
         case .ICC_SGI1R_EL1: arch_write_icc_sgi1r(value)
+        case .ICC_DIR_EL1: arch_write_icc_dir(value)
         case .ICC_IAR1_EL1: fatalError("ICC_IAR1_EL1 is read-only")
         }
     }
