@@ -120,7 +120,7 @@ endif
 SCRIPT_ARG = $(if $(SCRIPT),script=$(abspath $(SCRIPT)) )
 TIMEOUT_ARG = $(if $(TIMEOUT_SCALE),timeout-scale=$(TIMEOUT_SCALE) )
 GUEST_ARGS = $(if $(filter 2,$(EL)),domains=$(DOMAINS) vcpus=$(VCPUS) )
-IMAGE_ARGS = policy=$(POLICY) $(GUEST_ARGS)$(TIMEOUT_ARG)$(CONSOLE_WORD)$(SCRIPT_ARG)$(APPEND)$(if $(SCENARIO), -- $(SCENARIO))
+IMAGE_ARGS = policy=$(POLICY) $(GUEST_ARGS)$(TIMEOUT_ARG)$(CONSOLE_WORD)$(STRESS_WORD)$(SCRIPT_ARG)$(APPEND)$(if $(SCENARIO), -- $(SCENARIO))
 # The one way every target boots: scripts/qemu.sh with this environment.
 RUN = QEMU="$(QEMU)" IMAGE=$(BOOT_IMAGE) SMP=$(SMP) EL=$(EL) MEMORY=$(MEMORY) \
 	IMAGE_ARGS="$(IMAGE_ARGS)" QEMUFLAGS="$(GDB_STUB) $(QEMUFLAGS)" scripts/qemu.sh
@@ -177,6 +177,8 @@ stress: deps $(BOOT_IMAGE)
 	@yes 'uart traffic during the stress run' | QEMU_PRINT=1 $(RUN) $(REPORT_STATUS)
 
 stress: SMP := 20
+# The storm fires the kernel's LPIs too (with ITS INT), checked exactly once.
+stress: STRESS_WORD := stress-lpis 
 stress: SCENARIO := stress $(SEED) $(EVENTS); exit 0
 
 # QEMU waits for gdb before the first instruction; the image's symbols are in
