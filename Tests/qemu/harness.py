@@ -71,9 +71,21 @@ def expect(condition, message):
 
 
 def expect_status(result, status):
-    expect(result.status == status,
-           "exit status %r, expected %r; output ends:\n%s" % (result.status, status,
-                                                            "\n".join(result.lines()[-25:])))
+    """The image's exit status; on a mismatch the message carries the
+    image's first FAIL/error lines (with the line after each) as well as
+    the end of its output, so an intermittent failure can be diagnosed from
+    the log alone."""
+    if result.status == status:
+        return
+    lines = result.lines()
+    first = []
+    for index, line in enumerate(lines):
+        if "FAIL" in line or line.startswith("error:"):
+            first += lines[index:index + 2]
+        if len(first) >= 12:
+            break
+    expect(False, "exit status %r, expected %r; first failures:\n%s\noutput ends:\n%s"
+           % (result.status, status, "\n".join(first) or "(none)", "\n".join(lines[-25:])))
 
 
 def qemu_binary():
