@@ -32,6 +32,7 @@ guest-standalone: $(BUILD)/guest-standalone.elf
 $(BUILD)/guest/guest.o: $(GUEST_SOURCES) $(GUEST_HEADERS) guest/guest.mk
 	@mkdir -p $(dir $@)
 	$(SWIFTC) $(GUEST_SWIFT_FLAGS) -c $(GUEST_SOURCES) -o $@
+	@touch $@
 
 $(BUILD)/guest/%.o: guest/%.S $(GUEST_HEADERS) guest/guest.mk
 	@mkdir -p $(dir $@)

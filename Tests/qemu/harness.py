@@ -20,6 +20,10 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# Where a check writes its own files (device-tree dumps, scripts, a status
+# file): build/, or the directory run_checks.py gives each QEMU's run so that
+# two runs side by side never share a file.
+SCRATCH = os.environ.get("QEMU_CHECKS_SCRATCH") or os.path.join(ROOT, "build")
 
 
 class Boot:
@@ -101,7 +105,7 @@ def qemu_dtb_cpus(smp, el=1):
     back with dtc: the independent side of the CPU-list comparison. The
     tree is dumped by the same QEMU the image boots on (scripts/qemu.sh with
     DUMPDTB)."""
-    path = os.path.join(ROOT, "build", "qemu-smp%d-el%d.dtb" % (smp, el))
+    path = os.path.join(SCRATCH, "qemu-smp%d-el%d.dtb" % (smp, el))
     os.makedirs(os.path.dirname(path), exist_ok=True)
     if os.path.exists(path):
         os.remove(path)
