@@ -213,15 +213,22 @@ endif
 
 test: deps
 	@mkdir -p build && date +%s > build/test-started
-	swift test
-	$(MAKE) -j$(TEST_JOBS) --no-print-directory test-images $(if $(findstring qemu10,$(TEST_QEMUS)),test-qemu10)
+	@echo "make test: the images build (build/test-images.log) while swift test runs"
+	@$(MAKE) -j$(TEST_JOBS) --no-print-directory test-images $(if $(findstring qemu10,$(TEST_QEMUS)),test-qemu10) \
+		> build/test-images.log 2>&1 & images=$$!; \
+	swift test; tests=$$?; \
+	wait $$images; built=$$?; \
+	cat build/test-images.log; \
+	if [ $$tests -ne 0 ]; then echo "make test: swift test failed" >&2; exit 1; fi; \
+	if [ $$built -ne 0 ]; then echo "make test: the images did not build (above)" >&2; exit 1; fi
 	@$(if $(findstring qemu10,$(TEST_QEMUS)),qemu10=$$(scripts/fetch-qemu.sh) || \
 		{ echo "make test: scripts/fetch-qemu.sh could not bring QEMU 10.0 into build/qemu-10" >&2; exit 1; };) \
-	MAKE_TEST_STARTED=$$(cat build/test-started) python3 Tests/qemu/run_checks.py $(TEST_QEMUS)
+	MAKE_TEST_STARTED=$$(cat build/test-started) python3 Tests/qemu/run_checks.py --jobs $(TEST_JOBS) $(TEST_QEMUS)
 
 # Every image the QEMU checks boot, built side by side: each is one
 # single-threaded swiftc, so make test builds as many at once as the host
-# has CPUs (TEST_JOBS). QEMU 10.0 is fetched meanwhile.
+# has CPUs (TEST_JOBS), while swift test runs; QEMU 10.0 is fetched
+# meanwhile. The QEMU checks then run TEST_JOBS at a time.
 TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 TEST_IMAGES := test-image-default test-image-hotplug-off test-image-faults test-image-el2 test-image-el2-faults
 .PHONY: test-images test-qemu10 $(TEST_IMAGES)

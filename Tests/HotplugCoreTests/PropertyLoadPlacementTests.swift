@@ -114,9 +114,9 @@ private func checkLPT(_ testCase: LoadCase, masks: Bool) -> String? {
     return maskProblem(&placement, input, online: online)
 }
 
-/// Runs `check` over `propertyCases` generated cases.
+/// Runs `check` over `sequenceCases` generated cases.
 private func loadProperty(_ check: @escaping (LoadCase) -> String?) async {
-    await propertyCheck(count: propertyCases, input: loadCases()) { testCase in
+    await propertyCheck(count: sequenceCases, input: loadCases()) { testCase in
         let problem = check(testCase)
         #expect(problem == nil, "\(problem ?? "")")
     }

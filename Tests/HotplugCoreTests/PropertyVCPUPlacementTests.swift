@@ -1,5 +1,5 @@
 // Property test of `VCPUPlacement` over random hotplug sequences
-// (swift-property-based, `propertyCases` cases, shrinking on).
+// (swift-property-based, `sequenceCases` cases, shrinking on).
 //
 // Each case is 2 to 16 pCPUs, some online, 1 to 40 vCPUs placed on online
 // pCPUs, then up to 40 events: a pCPU going offline (never the last
@@ -143,13 +143,13 @@ struct PropertyVCPUPlacementTests {
     @Test(.shrinking)
     func placementFollowsHotplug() async {
         var runs = 0, offlines = 0, onlines = 0, balancingMoves = 0
-        await propertyCheck(count: propertyCases, input: placementCases) { testCase in
+        await propertyCheck(count: sequenceCases, input: placementCases) { testCase in
             runs += 1
             let problem = checkPlacement(testCase, offlines: &offlines, onlines: &onlines, balancingMoves: &balancingMoves)
             #expect(problem == nil, "\(problem ?? "")")
         }
-        if runs == propertyCases {
-            #expect(offlines > 20_000 && onlines > 20_000 && balancingMoves > 10_000,
+        if runs == sequenceCases {
+            #expect(offlines > 2 * runs && onlines > 2 * runs && balancingMoves > runs,
                     "paths not reached: \(offlines) offlines, \(onlines) onlines, \(balancingMoves) balancing moves")
         }
     }

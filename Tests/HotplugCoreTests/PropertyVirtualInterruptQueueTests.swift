@@ -1,6 +1,6 @@
 // Property test of `VirtualInterruptQueue` wired to `GuestInterrupt` as the
 // hypervisor wires them, against a simulated vCPU over random event
-// sequences (swift-property-based, `propertyCases` cases, shrinking on).
+// sequences (swift-property-based, `sequenceCases` cases, shrinking on).
 //
 // One vCPU runs on pCPU 0 with 1 to 4 list registers and 2 to 8 guest-bound
 // SPIs of random priorities, so list registers run out and interrupts wait.
@@ -256,13 +256,13 @@ struct PropertyVirtualInterruptQueueTests {
     func everyFireIsPresentedOnceThroughTheQueue() async {
         var runs = 0
         var waited = 0
-        await propertyCheck(count: propertyCases, input: queueCases) { testCase in
+        await propertyCheck(count: sequenceCases, input: queueCases) { testCase in
             runs += 1
             let problem = checkQueue(testCase, waited: &waited)
             #expect(problem == nil, "\(problem ?? "")")
         }
-        if runs == propertyCases {
-            #expect(waited > 5_000, "interrupts rarely waited for a list register: \(waited)")
+        if runs == sequenceCases {
+            #expect(waited > runs / 2, "interrupts rarely waited for a list register: \(waited)")
         }
     }
 }

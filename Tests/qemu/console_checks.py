@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import time
 
-from harness import ROOT, SCRATCH, boot, expect, expect_status, interrupt_layout, qemu_binary
+from harness import ROOT, boot, expect, expect_status, interrupt_layout, qemu_binary, scratch
 
 INVARIANTS_OK = "check: ok (0 violations)"
 
@@ -156,7 +156,7 @@ def interactive_prompt_through_a_terminal():
     if not shutil.which("tmux"):
         raise AssertionError("tmux is missing (make test installs it)")
     session = "gicv3-console-%d" % os.getpid()
-    status_file = os.path.join(SCRATCH, "console-status")
+    status_file = scratch("console-status")
     if os.path.exists(status_file):
         os.remove(status_file)
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "160", "-y", "50",
@@ -262,7 +262,7 @@ def too_long_scenario_is_refused_by_make():
 
 
 def long_script_file(name, lines):
-    path = os.path.join(SCRATCH, name)
+    path = scratch(name)
     with open(path, "w") as handle:
         handle.write("\n".join(lines) + "\n")
     return path
@@ -301,9 +301,9 @@ def long_script_runs_from_a_file():
 def script_file_refusals():
     """A script file that cannot be opened, and a script given twice: one
     error line each, status 2, nothing run."""
-    missing = boot(APPEND="script=" + os.path.join(SCRATCH, "no-such-script.txt"))
+    missing = boot(APPEND="script=" + scratch("no-such-script.txt"))
     expect_status(missing, 2)
-    expect("error: script file '%s' cannot be opened" % os.path.join(SCRATCH, "no-such-script.txt")
+    expect("error: script file '%s' cannot be opened" % scratch("no-such-script.txt")
            in missing.output, "no message for a missing file:\n" + missing.output[-500:])
     path = long_script_file("short-script.txt", ["exit 0"])
     twice = boot(APPEND="script=%s -- cpus" % path)

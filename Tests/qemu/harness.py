@@ -15,15 +15,28 @@ Nothing here assumes how many SPIs the GIC has (QEMU 7.2's virt machine has
 """
 import os
 import re
+import resource
 import subprocess
 import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-# Where a check writes its own files (device-tree dumps, scripts, a status
-# file): build/, or the directory run_checks.py gives each QEMU's run so that
-# two runs side by side never share a file.
-SCRATCH = os.environ.get("QEMU_CHECKS_SCRATCH") or os.path.join(ROOT, "build")
+
+
+def scratch(name):
+    """The path for a file a check writes (a device-tree dump, a script, a
+    status file): in build/, or in the directory run_checks.py gives each of
+    its workers (QEMU_CHECKS_SCRATCH), so that checks running side by side
+    never share a file."""
+    return os.path.join(os.environ.get("QEMU_CHECKS_SCRATCH") or os.path.join(ROOT, "build"), name)
+
+
+def heavy(check):
+    """Marks a check that keeps the host busy for many seconds (a stress
+    run, a storm, a long watchdog wait): run_checks.py starts these first,
+    so that the short ones fill the gaps at the end."""
+    check.heavy = True
+    return check
 
 
 class Boot:
@@ -105,7 +118,7 @@ def qemu_dtb_cpus(smp, el=1):
     back with dtc: the independent side of the CPU-list comparison. The
     tree is dumped by the same QEMU the image boots on (scripts/qemu.sh with
     DUMPDTB)."""
-    path = os.path.join(SCRATCH, "qemu-smp%d-el%d.dtb" % (smp, el))
+    path = scratch("qemu-smp%d-el%d.dtb" % (smp, el))
     os.makedirs(os.path.dirname(path), exist_ok=True)
     if os.path.exists(path):
         os.remove(path)
@@ -174,18 +187,28 @@ def interrupt_layout():
     return _layouts[key]
 
 
+def children_cpu_seconds():
+    """CPU time (user + system) of every child process waited for so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run(checks):
-    """Runs each check and prints a line each; returns (passed, failed)."""
+    """Runs each check and prints a line each (its wall time, and the CPU
+    time of the QEMUs and tools it ran); returns (passed, failed)."""
     passed = failed = 0
     for check in checks:
         started = time.monotonic()
+        cpu = children_cpu_seconds()
         try:
             check()
             passed += 1
-            print("PASS %-48s %5.1fs" % (check.__name__, time.monotonic() - started), flush=True)
+            verdict, message = "PASS", ""
         except Exception as failure:
             failed += 1
+            verdict = "FAIL"
             message = str(failure) if isinstance(failure, CheckFailed) else "%s: %s" % (type(failure).__name__, failure)
-            print("FAIL %-48s %5.1fs\n     %s" % (check.__name__, time.monotonic() - started,
-                                                 message.replace("\n", "\n     ")), flush=True)
+            message = "\n     " + message.replace("\n", "\n     ")
+        print("%s %-48s %5.1fs (cpu %5.1fs)%s" % (verdict, check.__name__, time.monotonic() - started,
+                                                children_cpu_seconds() - cpu, message), flush=True)
     return passed, failed

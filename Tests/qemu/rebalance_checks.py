@@ -9,7 +9,7 @@ and the step-by-step figures checked again, independently of the image's
 own verdict. Then switches of policy at run time, in both directions."""
 import re
 
-from harness import boot, expect, expect_status, interrupt_layout
+from harness import boot, expect, expect_status, heavy, interrupt_layout
 
 STEP = re.compile(r"^== step (\d+): (.*?)  \(online ([^)]*)\)  route writes (\d+), lower bound (\d+)", re.M)
 VERDICT = re.compile(r"^   checks: (ok|FAILED) \(.*movable per cpu (\d+)\.\.(\d+)", re.M)
@@ -151,10 +151,12 @@ def epoch_period_must_be_a_whole_number():
                "epoch-ms=%s: no single error line" % value)
 
 
+@heavy
 def load_storm_smp4():
     load_storm(4)
 
 
+@heavy
 def load_storm_smp8():
     load_storm(8)
 

@@ -5,7 +5,7 @@ say they timed out and stretch with timeout-scale, the PSCI version check,
 and a PSCI conduit that no firmware answers."""
 import re
 
-from harness import boot, expect, expect_status, interrupt_layout
+from harness import boot, expect, expect_status, heavy, interrupt_layout
 
 SUMMARY = re.compile(r"stress: seed (\d+), (\d+) events \((\d+) offline, (\d+) online, (\d+) concurrent set-affinity\), "
                      r"interrupts fired (\d+), handled (\d+), uart bytes (\d+), balance checked (\d+) times, "
@@ -18,8 +18,15 @@ SUMMARY = re.compile(r"stress: seed (\d+), (\d+) events \((\d+) offline, (\d+) o
 STRESS_TIMEOUT_SCALE = 5
 
 
+# Lines typed into the UART during a stress run (about 108 KB): the image
+# reads what has arrived after each event. Every byte read costs QEMU a
+# trip through its character device, so the amount is bounded here rather
+# than by the run's length (740 KB made a third of a 500-event run's time).
+UART_TRAFFIC = "uart traffic during the stress test\n" * 3000
+
+
 def stress(smp, policy, events, seed):
-    traffic = "uart traffic during the stress test\n" * 20000
+    traffic = UART_TRAFFIC
     result = boot(SMP=smp, POLICY=policy, APPEND="timeout-scale=%d -- stress %d %d; check; exit 0"
                   % (STRESS_TIMEOUT_SCALE, seed, events), stdin=traffic, timeout=600)
     expect_status(result, 0)
@@ -37,25 +44,33 @@ def stress(smp, policy, events, seed):
     expect("WATCHDOG" not in result.output and "FAIL" not in result.output, "a check failed")
 
 
-def stress_800_events_smp8_balanced():
-    stress(8, "balanced", 800, 1)
+def balanced_stress(events):
+    """The balanced policy under the storm at -smp 8 for `events` events."""
+    @heavy
+    def check():
+        stress(8, "balanced", events, 1)
+    check.__name__ = "stress_%d_events_smp8_balanced" % events
+    return check
 
 
-def stress_500_events_smp8_seed():
-    stress(8, "seed", 500, 2)
+@heavy
+def stress_200_events_smp8_seed():
+    stress(8, "seed", 200, 2)
 
 
-def stress_300_events_smp8_load():
+@heavy
+def stress_100_events_smp8_load():
     """The load policy under the storm: an epoch closes before each event,
     and after each the image checks delivery, routing and masks."""
-    stress(8, "load", 300, 4)
+    stress(8, "load", 100, 4)
 
 
-def stress_300_events_smp20_el2():
+@heavy
+def stress_150_events_smp20_el2():
     """The hypervisor under the storm: before each event a vCPU may move and
     a guest-bound SPI is fired and left in flight; each must be received
     once by its own vCPU (the guest's count), none lost, none twice."""
-    result = boot(SMP=20, EL=2, APPEND="timeout-scale=%d -- stress 3 300; exit 0" % STRESS_TIMEOUT_SCALE, timeout=600)
+    result = boot(SMP=20, EL=2, APPEND="timeout-scale=%d -- stress 3 150; exit 0" % STRESS_TIMEOUT_SCALE, timeout=600)
     expect_status(result, 0)
     expect("violations 0" in result.output, "violations at EL2, -smp 20")
     guests = re.search(r"guest-bound fired (\d+) \(lost (\d+), duplicated (\d+)\), vcpu moves (\d+)", result.output)
@@ -65,6 +80,7 @@ def stress_300_events_smp20_el2():
     expect(lost == 0 and duplicated == 0, "guest-bound SPIs lost or duplicated: %s" % guests.group(0))
 
 
+@heavy
 def watchdog_reports_a_stalled_cpu():
     """A CPU that stops making progress (test-stall: spinning with its
     interrupts masked) is reported by the watchdog with a PC, the offline
@@ -163,9 +179,14 @@ def psci_conduit_without_firmware_is_reported():
     expect("error: unknown psci-conduit 'svc' (hvc, smc)" in result.output, "a bad psci-conduit was not refused")
 
 
-CHECKS = [stress_800_events_smp8_balanced, stress_500_events_smp8_seed, stress_300_events_smp8_load,
-          stress_300_events_smp20_el2,
+CHECKS = [balanced_stress(500), stress_200_events_smp8_seed, stress_100_events_smp8_load, stress_150_events_smp20_el2,
           psci_cpu_on_invalid_parameters, psci_cpu_on_already_on, psci_cpu_does_not_announce,
           psci_affinity_info_never_off, timeout_scale_stretches_hotplug_deadlines,
           timeout_scale_must_be_a_small_whole_number, psci_version_checked_at_boot,
           psci_conduit_without_firmware_is_reported, watchdog_reports_a_stalled_cpu]
+
+# The long run the reliability issue asks of make test (2,000 events at
+# -smp 8) is made once, on the first QEMU of a run (the system's), in place of
+# the 500-event one; the stress paths are the kernel's own, not the
+# emulator's, and the other QEMU runs them all at the shorter length.
+LONG_RUNS = {"stress_500_events_smp8_balanced": balanced_stress(2000)}
