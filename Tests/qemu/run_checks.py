@@ -124,6 +124,10 @@ def main(arguments):
         queue += [(rank, index, module_name, check_name) for rank, module_name, check_name in checks_of(names, index == 0)]
     queue.sort(key=lambda job: job[0])
 
+    started = os.environ.get("MAKE_TEST_STARTED")
+    if started:
+        print("make test: the QEMU checks start %d s in (%d checks, %d at a time)"
+              % (int(time.time()) - int(started), len(queue), jobs), flush=True)
     scratch_root = os.path.join(ROOT, "build", "checks")
     shutil.rmtree(scratch_root, ignore_errors=True)
     os.makedirs(scratch_root)
@@ -148,7 +152,6 @@ def main(arguments):
         totals[1] += run_of_qemu["failed"]
         print("== %s: %d passed, %d failed (%s)" % (run_of_qemu["qemu"], run_of_qemu["passed"], run_of_qemu["failed"],
                                                     run_of_qemu["version"]))
-    started = os.environ.get("MAKE_TEST_STARTED")
     if started:
         seconds = int(time.time()) - int(started)
         with open(os.path.join(ROOT, "build", "test-wall-seconds"), "w") as handle:
