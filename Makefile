@@ -203,32 +203,23 @@ bench: deps $(IMAGE)
 
 # The host tests once, then every QEMU check on each QEMU: the system's and
 # QEMU 10.0 from Debian bookworm-backports (fetched into build/qemu-10 on
-# first use), or only the one QEMU=PATH names. Each run says which QEMU it
-# uses; the closing 'N passed, N failed' line adds them up.
+# first use), or only the one QEMU=PATH names. scripts/test.sh arranges the
+# phases for a small machine (the images build beside swift build; swift test
+# runs beside the QEMU checks at the lowest priority) and closes with one
+# summary.
 ifneq ($(filter command line environment,$(origin QEMU)),)
-TEST_QEMUS = --qemu "$(QEMU)"
+TEST_FETCH_QEMU10 :=
 else
-TEST_QEMUS = --qemu "$(QEMU)" --qemu "$$qemu10"
+TEST_FETCH_QEMU10 := 1
 endif
 
 test: deps
-	@mkdir -p build && date +%s > build/test-started
-	@echo "make test: the images build (build/test-images.log) while swift test runs"
-	@$(MAKE) -j$(TEST_JOBS) --no-print-directory test-images $(if $(findstring qemu10,$(TEST_QEMUS)),test-qemu10) \
-		> build/test-images.log 2>&1 & images=$$!; \
-	swift test; tests=$$?; \
-	wait $$images; built=$$?; \
-	cat build/test-images.log; \
-	if [ $$tests -ne 0 ]; then echo "make test: swift test failed" >&2; exit 1; fi; \
-	if [ $$built -ne 0 ]; then echo "make test: the images did not build (above)" >&2; exit 1; fi
-	@$(if $(findstring qemu10,$(TEST_QEMUS)),qemu10=$$(scripts/fetch-qemu.sh) || \
-		{ echo "make test: scripts/fetch-qemu.sh could not bring QEMU 10.0 into build/qemu-10" >&2; exit 1; };) \
-	MAKE_TEST_STARTED=$$(cat build/test-started) python3 Tests/qemu/run_checks.py --jobs $(TEST_JOBS) $(TEST_QEMUS)
+	@MAKE="$(MAKE)" TEST_JOBS=$(TEST_JOBS) TEST_FETCH_QEMU10=$(TEST_FETCH_QEMU10) scripts/test.sh --qemu "$(QEMU)"
 
 # Every image the QEMU checks boot, built side by side: each is one
 # single-threaded swiftc, so make test builds as many at once as the host
-# has CPUs (TEST_JOBS), while swift test runs; QEMU 10.0 is fetched
-# meanwhile. The QEMU checks then run TEST_JOBS at a time.
+# has CPUs (TEST_JOBS); QEMU 10.0 is fetched meanwhile. The QEMU checks then
+# run TEST_JOBS at a time.
 TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 TEST_IMAGES := test-image-default test-image-hotplug-off test-image-faults test-image-el2 test-image-el2-faults
 .PHONY: test-images test-qemu10 $(TEST_IMAGES)

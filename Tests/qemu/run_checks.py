@@ -18,8 +18,7 @@ Each check's line is printed when it ends, tagged with its QEMU's version;
 each QEMU's count follows, then the closing line adds them up. `--jobs 1`
 runs one check at a time.
 With MAKE_TEST_STARTED (seconds since the epoch) in the environment, the
-wall time since then is printed before the closing line and written to
-build/test-wall-seconds.
+time since then is printed as the checks start.
 """
 import concurrent.futures
 import contextlib
@@ -152,11 +151,6 @@ def main(arguments):
         totals[1] += run_of_qemu["failed"]
         print("== %s: %d passed, %d failed (%s)" % (run_of_qemu["qemu"], run_of_qemu["passed"], run_of_qemu["failed"],
                                                     run_of_qemu["version"]))
-    if started:
-        seconds = int(time.time()) - int(started)
-        with open(os.path.join(ROOT, "build", "test-wall-seconds"), "w") as handle:
-            handle.write("%d\n" % seconds)
-        print("make test: %d s" % seconds)
     print("%d passed, %d failed" % tuple(totals))
     return 0 if totals[1] == 0 else 1
 
