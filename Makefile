@@ -73,16 +73,27 @@ KERNEL_SOURCES := $(filter-out Sources/Kernel/Hypervisor/%,$(KERNEL_SOURCES))
 endif
 BRIDGING_HEADER := Sources/Kernel/Arch/AArch64.h
 
+# Embedded Swift for the image's AArch64 target, for the core and the kernel.
+EMBEDDED_FLAGS := -target aarch64-none-none-elf -enable-experimental-feature Embedded \
+	-wmo -parse-as-library -Osize -swift-version 6 \
+	-Xfrontend -disable-stack-protector -Xfrontend -function-sections \
+	-Xcc -fno-pic -Xcc -mcpu=cortex-a57
+
+# The pure core (Sources/HotplugCore) has no conditional code: it is compiled
+# once, as the module HotplugCore, for every image kind; each kernel imports it
+# (Embedded Swift modules carry their code, so the kernel still specialises
+# and inlines what it uses).
+CORE_BUILD  := build/core
+CORE_MODULE := $(CORE_BUILD)/HotplugCore.swiftmodule
+CORE_OBJECT := $(CORE_BUILD)/HotplugCore.o
+
 # RawLayout, StaticExclusiveOnly and BuiltinModule: the inline storage of a
 # lock's data (Sources/Kernel/Arch/SpinLock.swift), built as the standard
 # library builds Mutex.
-SWIFT_FLAGS := -target aarch64-none-none-elf -enable-experimental-feature Embedded \
+SWIFT_FLAGS := $(EMBEDDED_FLAGS) \
 	-enable-experimental-feature RawLayout -enable-experimental-feature StaticExclusiveOnly \
 	-enable-experimental-feature BuiltinModule \
-	-wmo -parse-as-library -Osize -swift-version 6 \
-	-Xfrontend -disable-stack-protector -Xfrontend -function-sections \
-	-Xcc -fno-pic -Xcc -mcpu=cortex-a57 \
-	-import-bridging-header $(BRIDGING_HEADER) -module-name Kernel
+	-import-bridging-header $(BRIDGING_HEADER) -module-name Kernel -I $(CORE_BUILD)
 ifeq ($(HOTPLUG),0)
 SWIFT_FLAGS += -D HOTPLUG_DISABLED
 endif
@@ -138,9 +149,15 @@ deps:
 # The Swift frontend leaves an object file untouched when its new content is
 # the same (an edit to code this image does not contain): the touch tells
 # make it is up to date all the same.
-$(BUILD)/kernel.o: $(CORE_SOURCES) $(KERNEL_SOURCES) $(BRIDGING_HEADER) Sources/Kernel/Arch/AssemblyLayout.h guest/GuestRecord.h Makefile
+$(CORE_OBJECT) $(CORE_MODULE) &: $(CORE_SOURCES) Makefile
+	@mkdir -p $(CORE_BUILD)
+	$(SWIFTC) $(EMBEDDED_FLAGS) -module-name HotplugCore -emit-module -emit-module-path $(CORE_MODULE) \
+		-c $(CORE_SOURCES) -o $(CORE_OBJECT)
+	@touch $(CORE_OBJECT) $(CORE_MODULE)
+
+$(BUILD)/kernel.o: $(KERNEL_SOURCES) $(CORE_MODULE) $(BRIDGING_HEADER) Sources/Kernel/Arch/AssemblyLayout.h guest/GuestRecord.h Makefile
 	@mkdir -p $(BUILD)
-	$(SWIFTC) $(SWIFT_FLAGS) -c $(CORE_SOURCES) $(KERNEL_SOURCES) -o $@
+	$(SWIFTC) $(SWIFT_FLAGS) -c $(KERNEL_SOURCES) -o $@
 	@touch $@
 
 $(BUILD)/%.o: boot/%.S boot/fp-registers.h Sources/Kernel/Arch/AssemblyLayout.h Makefile
@@ -151,7 +168,7 @@ $(BUILD)/%.o: boot/%.c Makefile
 	@mkdir -p $(BUILD)
 	$(CLANG) $(C_FLAGS) -c $< -o $@
 
-OBJECTS := $(BUILD)/start.o $(BUILD)/vectors.o $(BUILD)/runtime.o $(BUILD)/kernel.o
+OBJECTS := $(BUILD)/start.o $(BUILD)/vectors.o $(BUILD)/runtime.o $(BUILD)/kernel.o $(CORE_OBJECT)
 ifeq ($(EL),2)
 OBJECTS += $(BUILD)/guest-entry.o $(BUILD)/guest/guest-image.o
 endif
@@ -224,6 +241,8 @@ TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 TEST_IMAGES := test-image-default test-image-hotplug-off test-image-faults test-image-el2 test-image-el2-faults
 .PHONY: test-images test-qemu10 $(TEST_IMAGES)
 test-images: $(TEST_IMAGES)
+# The core first, once, before the images that share it build side by side.
+$(TEST_IMAGES): $(CORE_OBJECT)
 test-image-default:
 	@$(MAKE) --no-print-directory $(IMAGE) $(BUILD)/image-low.elf guest-standalone
 test-image-hotplug-off:

@@ -1,7 +1,7 @@
 /// Byte-level text helpers shared by the console's parser, splitter and
 /// messages. Console input is bytes, not `String`: it may be any bytes at all,
 /// and the image must not allocate to read it.
-enum ConsoleText {
+public enum ConsoleText {
     static let space: UInt8 = 0x20
     static let tab: UInt8 = 0x09
     static let lineFeed: UInt8 = 0x0A
@@ -20,7 +20,7 @@ enum ConsoleText {
     }
 
     /// Whether `bytes` spell exactly `text`.
-    static func equals<Bytes: Collection>(_ bytes: Bytes, _ text: StaticString) -> Bool
+    public static func equals<Bytes: Collection>(_ bytes: Bytes, _ text: StaticString) -> Bool
     where Bytes.Element == UInt8 {
         let expected = UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)
         return bytes.elementsEqual(expected)

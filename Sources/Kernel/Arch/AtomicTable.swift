@@ -1,3 +1,4 @@
+import HotplugCore
 import Synchronization
 
 /// A fixed table of 32-bit atomics, allocated once at boot: per-CPU states,

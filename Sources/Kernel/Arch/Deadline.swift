@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// A point in time on the virtual counter (`CNTVCT_EL0`), for bounding every
 /// wait on hardware or on another CPU: waits end with a report, never a hang.
 ///

@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// The context boot/vectors.S saves on every exception: `struct
 /// exception_frame`, declared once in AssemblyLayout.h for the assembly and
 /// for Swift.

@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// The identity map the device tree describes, and the switch to it.
 ///
 /// Every CPU already runs with the MMU and caches on when Swift starts

@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// Power State Coordination Interface calls (Arm DEN 0022 §5) through the
 /// conduit the device tree names: HVC when QEMU starts the image at EL1, SMC
 /// with virtualization=on (the EL1 image then runs under an EL2 it left

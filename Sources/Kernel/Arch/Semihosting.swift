@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// Arm semihosting (IHI 0060), used for the things a bare image cannot do
 /// through its devices: tell QEMU the exit status, read the command line
 /// (`-append`), which carries the options and the console script, and read

@@ -1,3 +1,4 @@
+import HotplugCore
 import Builtin
 import Synchronization
 

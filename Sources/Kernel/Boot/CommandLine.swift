@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// The semihosting command line (`-append`), read once at boot into static
 /// storage: the image name, then the `BootArguments`.
 ///

@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// Finds and parses the device tree QEMU hands the image.
 ///
 /// QEMU's virt machine writes the blob at the start of RAM when it fits below

@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// Prints what the device tree and the ID registers say about the machine:
 /// the first thing `make run` shows, and what the boot checks compare with
 /// the QEMU command line.

@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// The boot CPU's path through the kernel, from boot/start.S.
 ///
 /// 1. Read the command line and the device tree (early output goes to the

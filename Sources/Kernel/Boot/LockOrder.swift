@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// The kernel's locks, in the order they may be taken (outer first), and
 /// what each owns. A lock may be taken while holding only locks listed above
 /// it; no code takes two locks of the same rank at once.

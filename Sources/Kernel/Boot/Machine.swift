@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// The machine as discovered at boot: set once on the boot CPU, before any
 /// secondary CPU starts, and read-only afterwards (so it needs no lock).
 ///

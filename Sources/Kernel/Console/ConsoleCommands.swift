@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// What each console command does. Every refusal prints one `error:` line
 /// naming the offending input and leaves the system as it was; the return
 /// value says whether the command succeeded.

@@ -1,3 +1,4 @@
+import HotplugCore
 import Synchronization
 
 /// Console input bytes, filled by the UART receive interrupt on whichever

@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// Kernel text output: the PL011 once the device tree has named it, the
 /// semihosting console before that (so that "no device tree" can still be
 /// said).

@@ -1,3 +1,4 @@
+import HotplugCore
 import Synchronization
 
 /// The operator console: commands from a script (the semihosting command

@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// The console's commands on LPIs (`fire`, `irq-affinity`, the LPI part of
 /// `irqs`): the same words as for SPIs, answered through the ITS. An INTID
 /// in the LPI range that the ITS does not map is refused with one `error:`

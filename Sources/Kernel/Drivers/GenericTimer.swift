@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// The Arm generic timer (Arm ARM DDI 0487, chapter D11) as a one-shot
 /// comparator on the calling CPU: the physical count (`CNTPCT_EL0`), a
 /// compare value, and its PPI.

@@ -1,3 +1,4 @@
+import HotplugCore
 import _Volatile
 
 /// A block of device registers at a physical address (identity-mapped, so

@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// Arm PrimeCell UART (PL011), Technical Reference Manual DDI 0183: the
 /// console. QEMU's model needs no baud-rate set-up; transmit polls the
 /// "transmit FIFO full" flag, receive is interrupt driven once the receive

@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// Arm PrimeCell real-time clock (PL031), Technical Reference Manual
 /// DDI 0224: a seconds counter with a match register whose alarm is a real
 /// level-sensitive device interrupt. Setting the match register to the

@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// A guest: its memory, its stage-2 translation and its vCPUs.
 ///
 /// Each domain has its own VMID (its index + 1; VMID 0 is left unused), so

@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// Guest-bound physical SPIs (Xen's model): each belongs to one vCPU and
 /// is routed (`GICD_IROUTER`) to that vCPU's pCPU. Taken at EL2, it gets a
 /// priority drop only — EOImode 1 leaves it active — and is presented to

@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// Guest RAM: where each domain's memory comes from, its stage-2
 /// translation, the guest image loaded into it and the guest record read
 /// from it.

@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// The hypervisor's start: domains made and their vCPUs placed, and each
 /// pCPU's EL2 part of joining.
 enum Hypervisor {

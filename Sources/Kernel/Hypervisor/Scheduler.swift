@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// The vCPUs of every domain, by number: `index = domain * perDomain + vcpu`.
 ///
 /// Written once on the boot CPU (`Hypervisor.start`) before any pCPU runs a

@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// The saved state of one vCPU: the world switch's frame (general and
 /// FP/SIMD registers, PC and PSTATE, the last exit's syndrome), its EL1
 /// system registers and its virtual CPU interface (list registers, active

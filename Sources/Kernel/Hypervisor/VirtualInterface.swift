@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// This PE's virtual CPU interface (IHI 0069 §12.5, the `ICH_*_EL2`
 /// registers) as the pure core's `VirtualInterfaceRegisterFile`: what
 /// `VirtualCPUInterfaceContext.save` and `restore` move when a vCPU leaves

@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// Set-affinity from the console or a job, on any CPU: record
 /// the requested mask and route to one online CPU of it, under the
 /// descriptor's lock (the pure `AffinitySetting` does the work). If the

@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// How many times each CPU has handled each INTID, like the columns of
 /// Linux's /proc/interrupts. One row per CPU, one column per slot of the
 /// descriptor store's `InterruptLayout`; allocated once at boot, nothing

@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// The kernel's interrupt descriptors: one `InterruptDescriptor` per SPI and
 /// extended SPI the GIC reports (`GICD_TYPER`), each behind its own spin
 /// lock — rank 3 in LockOrder.swift: taken one at a time, never two

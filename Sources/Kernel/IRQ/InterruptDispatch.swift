@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// The IRQ path, from boot/vectors.S with interrupts masked on this CPU.
 ///
 /// Acknowledge (`ICC_IAR1_EL1`), count, run the handler, end the interrupt

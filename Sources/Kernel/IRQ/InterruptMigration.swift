@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// The hotplug hook of the patch: `rebalance(_:)`, called on the dying CPU
 /// after it left the online mask, and on the online notification of a new
 /// CPU once the system is active.

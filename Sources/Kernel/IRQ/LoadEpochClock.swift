@@ -1,3 +1,4 @@
+import HotplugCore
 import Synchronization
 
 /// Closes load epochs on a period (issue 15): the generic timer's PPI on

@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// The shared interrupts of the kernel's own devices — Xen's "interrupts
 /// Xen itself uses": the PL011 receive interrupt and the PL031 alarm (from
 /// the device tree), real device interrupts with handlers.

@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// SPIs and extended SPIs: which handler each has, running it, and the
 /// deferred move at end of interrupt.
 ///

@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// A CPU's life after PSCI CPU_ON: announce itself, idle taking interrupts,
 /// and — when asked — take itself offline.
 ///

@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// What a secondary CPU needs before it can run Swift (`struct
 /// cpu_start_block`, declared once in AssemblyLayout.h for the boot stub and for
 /// Swift): handed to PSCI CPU_ON as the context id, so it arrives in the new

@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// Per-CPU life-cycle state and the online mask.
 ///
 /// `CPUs.lock` owns the online mask: it is changed only by a CPU marking

@@ -1,3 +1,4 @@
+import HotplugCore
 import Synchronization
 
 /// Taking CPUs offline and bringing them online, from a controlling CPU

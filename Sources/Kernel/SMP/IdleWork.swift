@@ -1,3 +1,4 @@
+import HotplugCore
 import Synchronization
 
 /// Work that a layer above the kernel proper (the console, the jobs run

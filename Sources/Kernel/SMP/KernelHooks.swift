@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// A function a layer above the kernel proper hands the kernel to run on a
 /// CPU, given that CPU's logical number. A C function pointer: it captures
 /// nothing, so storing and calling it allocate nothing, on any path.

@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// `make bench`'s measurement inside QEMU (run under `-icount shift=0`, so
 /// the virtual counter follows executed instructions and a figure repeats
 /// exactly): the initial spread, every CPU but the controller offline in

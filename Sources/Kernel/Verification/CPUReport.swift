@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// The `cpus` table: each CPU's state (ours, and the firmware's through
 /// AFFINITY_INFO), MPIDR, exception level and interrupts handled.
 enum CPUReport {

@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// The closing line of a verification job: "NAME: passed (0 failures)" or
 /// "NAME: FAILED (N failures)", the form the QEMU checks read.
 enum CheckSummary {

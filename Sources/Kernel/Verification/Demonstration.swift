@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// `make run`'s default job: the rebalance on real hardware, checked at
 /// every step.
 ///

@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// Deliberate failures for the checks, compiled only into the
 /// fault-injection build (`-D FAULT_INJECTION`: `make FAULTS=1`, which
 /// writes build/hotplug-on-faults/image.elf; `make test` builds and boots

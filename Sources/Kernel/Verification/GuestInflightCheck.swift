@@ -1,3 +1,5 @@
+import HotplugCore
+
 #if HYPERVISOR
 /// `guest-check` (the hypervisor image): interrupts in flight in a guest
 /// when its pCPU goes offline. For every pCPU but the controller, one vCPU

@@ -1,3 +1,5 @@
+import HotplugCore
+
 #if HYPERVISOR
 /// The guests' side of the checks (the hypervisor image): which SPIs are
 /// bound to which vCPU, firing one and waiting for the guest's own count to

@@ -1,3 +1,4 @@
+import HotplugCore
 import Synchronization
 
 /// `bench-latency` (`make bench`, issue 15): how long interrupts wait while

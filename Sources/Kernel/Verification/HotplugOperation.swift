@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// A hotplug operation as the console and the jobs ask for it, named as
 /// the console command is (`cpu-offline N`, `cpu-online N`): carried out by
 /// `Hotplug`, with an armed PSCI fault applied and ended around it

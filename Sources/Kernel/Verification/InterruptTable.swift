@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// The `/proc/interrupts`-style table: one row per shared interrupt that is
 /// ours or a guest's, a column of handled counts per CPU, then the target
 /// (read back from `GICD_IROUTER`), the requested affinity as a cpulist, and

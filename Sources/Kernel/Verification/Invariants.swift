@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// What must hold after every hotplug event, read from the hardware where
 /// the hardware knows: routes from `GICD_IROUTER`, deliveries from the
 /// per-CPU counters the IRQ path keeps, CPU states from the online mask.

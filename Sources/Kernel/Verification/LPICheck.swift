@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// The LPI delivery check (`lpi-check` on the command line): every kernel
 /// LPI made pending once with the ITS `INT` command, then each checked to
 /// have been acknowledged exactly once, on the CPU its collection targets

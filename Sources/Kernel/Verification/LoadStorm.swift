@@ -1,3 +1,4 @@
+import HotplugCore
 import Synchronization
 
 /// `load-storm`: the load policy's goal measured (issue 15) under a skewed

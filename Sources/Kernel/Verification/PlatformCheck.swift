@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// The platform self-test: every CPU online, an SPI delivered to each CPU
 /// exactly once, and every CPU but the controller taken offline and back
 /// twice, each state confirmed by PSCI AFFINITY_INFO. Reads the truth from

@@ -1,3 +1,4 @@
+import HotplugCore
 import Synchronization
 
 /// `stress SEED EVENTS`: random hotplug of random CPUs under an interrupt

@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// The interrupts the console and the jobs fire and watch, claimed beside
 /// the kernel's own (`OwnedInterrupts`):
 ///

@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// The GICv3 CPU interface, system-register form (IHI 0069 §12.2), of the
 /// calling CPU. Every function acts on the CPU that runs it. The sequences,
 /// with the barriers each access needs, are the pure core's

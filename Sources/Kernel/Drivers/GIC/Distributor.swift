@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// The GICv3 Distributor (IHI 0069 §12.9): SPI and extended-SPI state and
 /// routing. Set up once on the boot CPU; afterwards every CPU may call the
 /// per-interrupt operations, each of which touches only that interrupt's

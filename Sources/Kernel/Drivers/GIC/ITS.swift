@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// The GICv3 Interrupt Translation Service and the LPIs the kernel owns
 /// through it (IHI 0069 chapter 5 and §6): the tables the GIC reads on its
 /// own (LPI configuration, one pending table per CPU, the ITS device and

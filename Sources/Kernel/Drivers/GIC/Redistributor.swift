@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// One CPU's GICv3 Redistributor (IHI 0069 §12.10-12.11): its RD_base frame
 /// (control, `GICR_TYPER`, `GICR_WAKER`) and SGI_base frame (SGI/PPI
 /// state). Found by walking the frames of every redistributor region the
