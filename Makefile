@@ -4,9 +4,10 @@
 #   make            build the image (build/hotplug-on/image.elf; HOTPLUG=0: build/hotplug-off/;
 #                   FAULTS=1: build/hotplug-on-faults/)
 #   make run        boot it in QEMU; exits with the image's status
-#   make test       host tests (swift test), then every QEMU check on the
-#                   system's QEMU and on QEMU 10.0 (scripts/fetch-qemu.sh);
-#                   QEMU=PATH runs them on that one only
+#   make test       host tests (swift test) while the images build, then
+#                   every QEMU check on the system's QEMU and on QEMU 10.0
+#                   (scripts/fetch-qemu.sh), TEST_JOBS at a time
+#                   (scripts/test.sh); QEMU=PATH runs them on that one only
 #   make clean
 #
 #   make console    boot to the interactive console prompt (also reads piped lines)

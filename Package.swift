@@ -3,7 +3,8 @@
 // The host side of the project: the pure core (`HotplugCore`) and its tests.
 //
 // The same `Sources/HotplugCore` files are compiled again, with the Embedded
-// Swift flags, into the freestanding AArch64 image by the Makefile; the
+// Swift flags, by the Makefile: as the module HotplugCore that the
+// freestanding AArch64 image's kernel imports; the
 // image-only code under `Sources/Kernel` touches hardware and is therefore not
 // a SwiftPM target (it would not build for the host).
 import PackageDescription
