@@ -18,6 +18,7 @@
  */
 #include "AssemblyLayout.h"
 #include "fp-registers.h"
+#include "general-registers.h"
 
 #ifdef KERNEL_AT_EL2
     .section .text
@@ -43,20 +44,7 @@ arch_enter_guest:
     ldr     x3, [x0, #GUEST_FRAME_SPSR]
     msr     elr_el2, x2
     msr     spsr_el2, x3
-    ldp     x2, x3, [x0, #16 * 1]
-    ldp     x4, x5, [x0, #16 * 2]
-    ldp     x6, x7, [x0, #16 * 3]
-    ldp     x8, x9, [x0, #16 * 4]
-    ldp     x10, x11, [x0, #16 * 5]
-    ldp     x12, x13, [x0, #16 * 6]
-    ldp     x14, x15, [x0, #16 * 7]
-    ldp     x16, x17, [x0, #16 * 8]
-    ldp     x18, x19, [x0, #16 * 9]
-    ldp     x20, x21, [x0, #16 * 10]
-    ldp     x22, x23, [x0, #16 * 11]
-    ldp     x24, x25, [x0, #16 * 12]
-    ldp     x26, x27, [x0, #16 * 13]
-    ldp     x28, x29, [x0, #16 * 14]
+    load_x2_to_x29 x0
     ldr     x30, [x0, #8 * 30]
     ldr     x1, [x0, #8 * 1]
     ldr     x0, [x0, #8 * 0]
@@ -69,20 +57,7 @@ arch_enter_guest:
     .global guest_exit
 guest_exit:
     ldr     x1, [sp, #16 + GUEST_HOST_SAVE_FRAME]
-    stp     x2, x3, [x1, #16 * 1]
-    stp     x4, x5, [x1, #16 * 2]
-    stp     x6, x7, [x1, #16 * 3]
-    stp     x8, x9, [x1, #16 * 4]
-    stp     x10, x11, [x1, #16 * 5]
-    stp     x12, x13, [x1, #16 * 6]
-    stp     x14, x15, [x1, #16 * 7]
-    stp     x16, x17, [x1, #16 * 8]
-    stp     x18, x19, [x1, #16 * 9]
-    stp     x20, x21, [x1, #16 * 10]
-    stp     x22, x23, [x1, #16 * 11]
-    stp     x24, x25, [x1, #16 * 12]
-    stp     x26, x27, [x1, #16 * 13]
-    stp     x28, x29, [x1, #16 * 14]
+    save_x2_to_x29 x1
     str     x30, [x1, #8 * 30]
     ldp     x2, x3, [sp], #16           /* the guest's x0, x1 the slot pushed */
     stp     x2, x3, [x1, #16 * 0]

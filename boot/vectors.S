@@ -17,6 +17,7 @@
 /* The frame's layout: struct exception_frame in AssemblyLayout.h. */
 #include "AssemblyLayout.h"
 #include "fp-registers.h"
+#include "general-registers.h"
 /* The kernel's own level's exception registers (the hypervisor: EL2). */
 #ifdef KERNEL_AT_EL2
 #define ELR_KERNEL  elr_el2
@@ -31,20 +32,7 @@
 
     .macro save_frame
     sub     sp, sp, #(FRAME_SIZE - 16)
-    stp     x2, x3, [sp, #16 * 1]
-    stp     x4, x5, [sp, #16 * 2]
-    stp     x6, x7, [sp, #16 * 3]
-    stp     x8, x9, [sp, #16 * 4]
-    stp     x10, x11, [sp, #16 * 5]
-    stp     x12, x13, [sp, #16 * 6]
-    stp     x14, x15, [sp, #16 * 7]
-    stp     x16, x17, [sp, #16 * 8]
-    stp     x18, x19, [sp, #16 * 9]
-    stp     x20, x21, [sp, #16 * 10]
-    stp     x22, x23, [sp, #16 * 11]
-    stp     x24, x25, [sp, #16 * 12]
-    stp     x26, x27, [sp, #16 * 13]
-    stp     x28, x29, [sp, #16 * 14]
+    save_x2_to_x29 sp
     mrs     x21, ELR_KERNEL
     mrs     x22, SPSR_KERNEL
     str     x30, [sp, #8 * 30]
@@ -68,20 +56,7 @@
     msr     ELR_KERNEL, x21
     msr     SPSR_KERNEL, x22
     ldp     x0, x1, [sp, #16 * 0]
-    ldp     x2, x3, [sp, #16 * 1]
-    ldp     x4, x5, [sp, #16 * 2]
-    ldp     x6, x7, [sp, #16 * 3]
-    ldp     x8, x9, [sp, #16 * 4]
-    ldp     x10, x11, [sp, #16 * 5]
-    ldp     x12, x13, [sp, #16 * 6]
-    ldp     x14, x15, [sp, #16 * 7]
-    ldp     x16, x17, [sp, #16 * 8]
-    ldp     x18, x19, [sp, #16 * 9]
-    ldp     x20, x21, [sp, #16 * 10]
-    ldp     x22, x23, [sp, #16 * 11]
-    ldp     x24, x25, [sp, #16 * 12]
-    ldp     x26, x27, [sp, #16 * 13]
-    ldp     x28, x29, [sp, #16 * 14]
+    load_x2_to_x29 sp
     add     sp, sp, #FRAME_SIZE
     .endm
 

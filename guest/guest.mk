@@ -10,7 +10,7 @@
 #                            for Tests/qemu/guest_standalone_check.py
 
 GUEST_SOURCES := $(sort $(wildcard guest/Sources/Guest/*.swift))
-GUEST_HEADERS := guest/GuestRecord.h guest/Sources/GuestArch.h Sources/Kernel/Arch/AssemblyLayout.h
+GUEST_HEADERS := guest/GuestRecord.h guest/Sources/GuestArch.h Sources/Kernel/Arch/AssemblyLayout.h boot/general-registers.h
 OBJCOPY ?= $(TOOLBIN)llvm-objcopy
 
 # Embedded Swift without FP/SIMD code (general registers only: the vectors
@@ -20,7 +20,7 @@ GUEST_SWIFT_FLAGS := -target aarch64-none-none-elf -enable-experimental-feature 
 	-Xfrontend -disable-stack-protector -Xfrontend -function-sections \
 	-Xcc -fno-pic -Xcc -mcpu=cortex-a57 -Xcc -mgeneral-regs-only -no-allocations \
 	-import-bridging-header guest/Sources/GuestArch.h -module-name Guest
-GUEST_ASM_FLAGS := --target=aarch64-none-elf -mcpu=cortex-a57 -I guest -I Sources/Kernel/Arch -fno-pic
+GUEST_ASM_FLAGS := --target=aarch64-none-elf -mcpu=cortex-a57 -I guest -I boot -I Sources/Kernel/Arch -fno-pic
 
 GUEST_OBJECTS := $(BUILD)/guest/start.o $(BUILD)/guest/vectors.o $(BUILD)/guest/guest.o
 GUEST_OBJECT := $(BUILD)/guest/guest-image.o

@@ -4,13 +4,16 @@
  *
  * Only one exception is expected: an IRQ taken from EL1 with SP_EL1 (slot
  * 5), a virtual interrupt signalled by the virtual CPU interface. It saves
- * the registers the procedure-call standard lets guest_irq_entry clobber
- * (x0-x18, x29, x30; the guest uses no FP/SIMD register, CPACR_EL1 traps
- * them) and returns with ERET. IRQs stay masked for the whole handler, so
+ * the general registers in the frame layout the kernel's own frames use
+ * (boot/general-registers.h: x0-x30, xN at 8 * N; more than the
+ * procedure-call standard lets guest_irq_entry clobber, for one layout
+ * everywhere; the guest uses no FP/SIMD register, CPACR_EL1 traps them) and
+ * returns with ERET. IRQs stay masked for the whole handler, so
  * they never nest. Every other slot is a fault: guest_exception_entry
  * writes it into the record and stops the vCPU.
  */
 #include "GuestRecord.h"
+#include "general-registers.h"
 
     .macro fault_slot number
     .balign 0x80
@@ -41,33 +44,17 @@ guest_vectors:
     fault_slot 15
 
 guest_irq:
-    sub     sp, sp, #176
+    sub     sp, sp, #256                /* xN at 8 * N, x30 at 240 */
     stp     x0, x1, [sp, #16 * 0]
-    stp     x2, x3, [sp, #16 * 1]
-    stp     x4, x5, [sp, #16 * 2]
-    stp     x6, x7, [sp, #16 * 3]
-    stp     x8, x9, [sp, #16 * 4]
-    stp     x10, x11, [sp, #16 * 5]
-    stp     x12, x13, [sp, #16 * 6]
-    stp     x14, x15, [sp, #16 * 7]
-    stp     x16, x17, [sp, #16 * 8]
-    stp     x18, x29, [sp, #16 * 9]
-    str     x30, [sp, #16 * 10]
+    save_x2_to_x29 sp
+    str     x30, [sp, #8 * 30]
     mrs     x0, mpidr_el1
     and     x0, x0, #0xff
     bl      guest_irq_entry
     ldp     x0, x1, [sp, #16 * 0]
-    ldp     x2, x3, [sp, #16 * 1]
-    ldp     x4, x5, [sp, #16 * 2]
-    ldp     x6, x7, [sp, #16 * 3]
-    ldp     x8, x9, [sp, #16 * 4]
-    ldp     x10, x11, [sp, #16 * 5]
-    ldp     x12, x13, [sp, #16 * 6]
-    ldp     x14, x15, [sp, #16 * 7]
-    ldp     x16, x17, [sp, #16 * 8]
-    ldp     x18, x29, [sp, #16 * 9]
-    ldr     x30, [sp, #16 * 10]
-    add     sp, sp, #176
+    load_x2_to_x29 sp
+    ldr     x30, [sp, #8 * 30]
+    add     sp, sp, #256
     eret
 
 /* x0 = the vector slot: guest_exception_entry(vcpu, kind, esr, elr, far). */
