@@ -61,7 +61,7 @@ struct GuestCoverage {
 }
 
 /// The simulated machine around one `GuestInterrupt`.
-struct GuestMachine {
+struct GuestMachine: EventDrivenMachine {
     let machine: CPUMask
     var online: CPUMask
     var hypervisor: GuestInterrupt
@@ -226,6 +226,10 @@ struct GuestMachine {
     }
 
     /// Runs the machine, its vCPU scheduled, until nothing is in flight.
+    var unacknowledged: String? {
+        acknowledgements == fires ? nil : "drained: \(acknowledgements) acknowledgements of \(fires) fires"
+    }
+
     mutating func drain() {
         for _ in 0 ..< 8 {
             schedule()
@@ -241,17 +245,7 @@ func checkGuestInterrupt(_ testCase: GuestInterruptCase, coverage: inout GuestCo
     defer { coverage.fires += machine.fires; coverage.migrations += machine.coverage.migrations
         coverage.takenAgain += machine.coverage.takenAgain; coverage.forwarded += machine.coverage.forwarded
         coverage.offlineInFlight += machine.coverage.offlineInFlight }
-    for (number, event) in testCase.events.enumerated() {
-        machine.step(event)
-        machine.checkInvariants("event \(number) (\(event))")
-        if let problem = machine.problem { return problem }
-    }
-    machine.drain()
-    machine.checkInvariants("drained")
-    if machine.problem == nil && machine.acknowledgements != machine.fires {
-        return "drained: \(machine.acknowledgements) acknowledgements of \(machine.fires) fires"
-    }
-    return machine.problem
+    return machine.run(testCase.events)
 }
 
 @Suite("Guest interrupt properties")

@@ -61,3 +61,33 @@ extension CPUMask {
 func cpuText(_ cpu: LogicalCPU?) -> String {
     cpu.map { String($0.index) } ?? "-"
 }
+
+/// A simulated machine that a property drives through a random sequence of
+/// events, checking its invariants after each (the guest-interrupt and the
+/// list-register queue properties).
+protocol EventDrivenMachine {
+    associatedtype Event
+    /// The first invariant found broken, if any.
+    var problem: String? { get }
+    /// After `drain()`: what was fired and never acknowledged, if anything.
+    var unacknowledged: String? { get }
+    mutating func step(_ event: Event)
+    mutating func checkInvariants(_ when: String)
+    /// Lets everything in flight reach the guest.
+    mutating func drain()
+}
+
+extension EventDrivenMachine {
+    /// Runs `events`, checking the invariants after each, then drains and
+    /// checks again: the first problem, or nil.
+    mutating func run(_ events: [Event]) -> String? {
+        for (number, event) in events.enumerated() {
+            step(event)
+            checkInvariants("event \(number) (\(event))")
+            if let problem { return problem }
+        }
+        drain()
+        checkInvariants("drained")
+        return problem ?? unacknowledged
+    }
+}

@@ -53,7 +53,7 @@ private let queueCases = zip(
 ).map { QueueCase(listRegisters: $0, priorities: $1, events: $2) }
 
 /// The simulated vCPU, its SPIs and the hypervisor's side of them.
-struct QueueMachine {
+struct QueueMachine: EventDrivenMachine {
     static let pcpu = LogicalCPU(0)
     var context: VirtualCPUInterfaceContext
     var queue = VirtualInterruptQueue()
@@ -206,6 +206,10 @@ struct QueueMachine {
     }
 
     /// Runs the machine until nothing is in flight (bounded).
+    var unacknowledged: String? {
+        acknowledgements == fires ? nil : "fired \(fires), acknowledged \(acknowledgements)"
+    }
+
     mutating func drain() {
         for _ in 0 ..< 200 {
             if !physicalPending.contains(true) && !physicalActive.contains(true) && queue.waitingCount == 0
@@ -234,17 +238,7 @@ extension ListRegisterSet {
 func checkQueue(_ testCase: QueueCase, waited: inout Int) -> String? {
     var machine = QueueMachine(testCase)
     defer { waited += machine.waited }
-    for (number, event) in testCase.events.enumerated() {
-        machine.step(event)
-        machine.checkInvariants("event \(number) (\(event))")
-        if let problem = machine.problem { return problem }
-    }
-    machine.drain()
-    machine.checkInvariants("drained")
-    if machine.problem == nil && machine.acknowledgements != machine.fires {
-        return "fired \(machine.fires), acknowledged \(machine.acknowledgements)"
-    }
-    return machine.problem
+    return machine.run(testCase.events)
 }
 
 @Suite("Virtual interrupt queue properties")
