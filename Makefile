@@ -161,7 +161,7 @@ $(BUILD)/kernel.o: $(KERNEL_SOURCES) $(CORE_MODULE) $(BRIDGING_HEADER) Sources/K
 	$(SWIFTC) $(SWIFT_FLAGS) -c $(KERNEL_SOURCES) -o $@
 	@touch $@
 
-$(BUILD)/%.o: boot/%.S boot/fp-registers.h boot/general-registers.h Sources/Kernel/Arch/AssemblyLayout.h Makefile
+$(BUILD)/%.o: boot/%.S boot/fp-registers.h boot/general-registers.h boot/mmu-enable.h Sources/Kernel/Arch/AssemblyLayout.h Makefile
 	@mkdir -p $(BUILD)
 	$(CLANG) $(C_FLAGS) -c $< -o $@
 

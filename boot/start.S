@@ -29,6 +29,7 @@
  * event stream; one macro below names the level each routine uses.
  */
 #include "AssemblyLayout.h"
+#include "mmu-enable.h"
 
 #ifdef KERNEL_AT_EL2
 #define SETUP_EXCEPTION_LEVEL stay_at_el2
@@ -158,11 +159,9 @@ invalidate_data_cache_range:
     ret
 
 /*
- * mmu_enable(x0 = level-1 table): MAIR, TCR (IPS from PARange), TTBR0, then
- * SCTLR with M, C and I (AssemblyLayout.h). The TLB is invalidated first: a CPU
- * coming back after CPU_OFF must not use entries from its previous life.
- * The instruction cache is invalidated after, as its contents are
- * unknown until the first enable (Arm ARM D7.4.8).
+ * mmu_enable(x0 = level-1 table): at EL1 the sequence of boot/mmu-enable.h
+ * (MAIR, TCR with IPS from PARange, TTBR0, TLB invalidated, SCTLR with M, C
+ * and I, instruction cache invalidated).
  */
 #ifdef KERNEL_AT_EL2
 /* The same at EL2: MAIR_EL2, TCR_EL2 (PS from PARange), TTBR0_EL2, TLBI
@@ -189,24 +188,7 @@ mmu_enable:
     ret
 #else
 mmu_enable:
-    ldr     x1, =MMU_MAIR_EL1
-    msr     mair_el1, x1
-    mrs     x2, id_aa64mmfr0_el1
-    and     x2, x2, #0x7
-    lsl     x2, x2, #MMU_TCR_EL1_IPS_SHIFT
-    ldr     x1, =MMU_TCR_EL1_WITHOUT_IPS
-    orr     x1, x1, x2
-    msr     tcr_el1, x1
-    msr     ttbr0_el1, x0
-    isb
-    tlbi    vmalle1
-    dsb     nsh
-    ldr     x1, =MMU_SCTLR_EL1
-    msr     sctlr_el1, x1
-    isb
-    ic      iallu
-    dsb     nsh
-    isb
+    enable_mmu_el1 x0, x1, x2
     ret
 #endif
 

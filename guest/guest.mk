@@ -10,7 +10,7 @@
 #                            for Tests/qemu/guest_standalone_check.py
 
 GUEST_SOURCES := $(sort $(wildcard guest/Sources/Guest/*.swift))
-GUEST_HEADERS := guest/GuestRecord.h guest/Sources/GuestArch.h Sources/Kernel/Arch/AssemblyLayout.h boot/general-registers.h
+GUEST_HEADERS := guest/GuestRecord.h guest/Sources/GuestArch.h Sources/Kernel/Arch/AssemblyLayout.h boot/general-registers.h boot/mmu-enable.h
 OBJCOPY ?= $(TOOLBIN)llvm-objcopy
 
 # Embedded Swift without FP/SIMD code (general registers only: the vectors

@@ -25,6 +25,7 @@
  * memory attributes").
  */
 #include "AssemblyLayout.h"
+#include "mmu-enable.h"
 
 /* A table descriptor: valid, table (Arm ARM D8.3.1). */
 #define GUEST_TABLE             0x3
@@ -33,27 +34,8 @@
     .global guest_entry
 guest_entry:
     msr     cpacr_el1, xzr              /* FP/SIMD traps: the guest uses none */
-    ldr     x1, =MMU_MAIR_EL1
-    msr     mair_el1, x1
-    mrs     x2, id_aa64mmfr0_el1
-    and     x2, x2, #0x7
-    lsl     x2, x2, #MMU_TCR_EL1_IPS_SHIFT
-    ldr     x1, =MMU_TCR_EL1_WITHOUT_IPS
-    orr     x1, x1, x2
-    msr     tcr_el1, x1
     adrp    x0, guest_level1_table
-    msr     ttbr0_el1, x0
-    isb
-    /* Nothing of an earlier life of this vCPU (or of another guest on
-     * this PE: the hypervisor's VMID keeps those apart) may be used. */
-    tlbi    vmalle1
-    dsb     nsh
-    ldr     x1, =MMU_SCTLR_EL1
-    msr     sctlr_el1, x1
-    isb
-    ic      iallu                       /* unknown contents until the first enable (Arm ARM D7.4.8) */
-    dsb     nsh
-    isb
+    enable_mmu_el1 x0, x1, x2           /* boot/mmu-enable.h */
 
     mrs     x19, mpidr_el1
     and     x20, x19, #0xff             /* Aff0: this vCPU's index */
