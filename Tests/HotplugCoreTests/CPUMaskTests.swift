@@ -189,6 +189,16 @@ final class CPUMaskTests: XCTestCase {
         XCTAssertEqual(cpus.cycle(after: LogicalCPU(100)), LogicalCPU(1))
     }
 
+    func testLeastLoadedTakesTheSmallestLoadAndTheLowestCPUOnATie() {
+        let loads: [Int: Int] = [1: 5, 3: 2, 64: 2, 100: 7]
+        let cpus = mask(1, 3, 64, 100)
+        XCTAssertEqual(cpus.leastLoaded { loads[$0.index]! }, LogicalCPU(3), "3 and 64 tie: the lower wins")
+        XCTAssertEqual(mask(1, 64, 100).leastLoaded { loads[$0.index]! }, LogicalCPU(64))
+        XCTAssertEqual(mask(100).leastLoaded { loads[$0.index]! }, LogicalCPU(100), "a single member")
+        XCTAssertEqual(mask(511).leastLoaded { _ in UInt64.max }, LogicalCPU(511), "the largest load is still a load")
+        XCTAssertNil(CPUMask().leastLoaded { _ in 0 }, "the empty mask has none")
+    }
+
     func testCycleSingleMemberReturnsItself() {
         for cpu in [0, 63, 64, 511] {
             let single = CPUMask(single: LogicalCPU(cpu))

@@ -220,6 +220,20 @@ public struct CPUMask: Equatable, Sendable, Sequence {
         next(afterIndex: index) ?? first
     }
 
+    /// The member whose `load` is smallest, the lowest-numbered one on a
+    /// tie; `nil` for the empty mask. The one least-loaded search of the
+    /// policies, whatever they count (interrupts per CPU, measured rates).
+    @inline(__always)
+    public func leastLoaded<Load: Comparable>(by load: (LogicalCPU) -> Load) -> LogicalCPU? {
+        var best: (cpu: LogicalCPU, load: Load)? = nil
+        for cpu in self {
+            let candidate = load(cpu)
+            if let current = best, !(candidate < current.load) { continue }
+            best = (cpu, candidate)
+        }
+        return best?.cpu
+    }
+
     // MARK: Set algebra
 
     /// CPUs in both masks.

@@ -33,13 +33,7 @@ public struct CPULoad: Sendable {
     /// The CPU of `cpus` with the smallest count, the lowest-numbered one on
     /// a tie; `nil` when `cpus` is empty. `mutating` only to read in place.
     mutating func leastLoadedInPlace(in cpus: CPUMask) -> LogicalCPU? {
-        var best: LogicalCPU? = nil
-        var bestCount = Int32.max
-        for cpu in cpus where counts[cpu.index] < bestCount {
-            best = cpu
-            bestCount = counts[cpu.index]
-        }
-        return best
+        cpus.leastLoaded { counts[$0.index] }
     }
 
     // MARK: Reading (one copy per call)

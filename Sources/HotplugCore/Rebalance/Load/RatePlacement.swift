@@ -408,13 +408,7 @@ public struct RatePlacement: Sendable {
 
     /// The CPU of `cpus` with the lowest total, the lowest CPU on a tie.
     private mutating func leastLoaded(of cpus: CPUMask) -> LogicalCPU? {
-        var best: LogicalCPU? = nil
-        var bestTotal = UInt64.max
-        for cpu in cpus where totals[cpu.index] < bestTotal {
-            best = cpu
-            bestTotal = totals[cpu.index]
-        }
-        return best
+        cpus.leastLoaded { totals[$0.index] }
     }
 
     /// Places the (unplaced) interrupt at `position` on the least loaded
