@@ -31,6 +31,16 @@ def scratch(name):
     return os.path.join(os.environ.get("QEMU_CHECKS_SCRATCH") or os.path.join(ROOT, "build"), name)
 
 
+def named_check(name, body, doc=None):
+    """A check called `name` that runs `body()`: for checks made from a
+    table of parameters (the runner prints and looks them up by name)."""
+    def check():
+        body()
+    check.__name__ = name
+    check.__doc__ = doc
+    return check
+
+
 def heavy(check):
     """Marks a check that keeps the host busy for many seconds (a stress
     run, a storm, a long watchdog wait): run_checks.py starts these first,

@@ -15,7 +15,7 @@ join's, and the probe waits in the offline CPU's pending table until the
 CPU is back."""
 import re
 
-from harness import boot, expect, expect_status, heavy, image_cpus
+from harness import boot, expect, expect_status, heavy, image_cpus, named_check
 
 FIRST_LPI = 8192
 LPIS = 8192
@@ -112,10 +112,9 @@ def lpi_delivery(smp, el=1, policy="balanced", hotplug=1):
 
 
 def make_check(smp, el, policy="balanced", hotplug=1):
-    def check():
-        lpi_delivery(smp, el, policy, hotplug)
-    check.__name__ = "lpi_delivery_smp%d_el%d%s%s" % (smp, el, "" if policy == "balanced" else "_" + policy,
-                                                     "" if hotplug else "_hotplug0")
+    check = named_check("lpi_delivery_smp%d_el%d%s%s" % (smp, el, "" if policy == "balanced" else "_" + policy,
+                                                         "" if hotplug else "_hotplug0"),
+                        lambda: lpi_delivery(smp, el, policy, hotplug))
     return heavy(check) if smp >= 20 else check
 
 

@@ -9,7 +9,7 @@ and the step-by-step figures checked again, independently of the image's
 own verdict. Then switches of policy at run time, in both directions."""
 import re
 
-from harness import boot, expect, expect_status, heavy, interrupt_layout
+from harness import boot, expect, expect_status, heavy, interrupt_layout, named_check
 
 STEP = re.compile(r"^== step (\d+): (.*?)  \(online ([^)]*)\)  route writes (\d+), lower bound (\d+)", re.M)
 VERDICT = re.compile(r"^   checks: (ok|FAILED) \(.*movable per cpu (\d+)\.\.(\d+)", re.M)
@@ -52,10 +52,7 @@ def demonstration(smp, policy, el):
 
 
 def make_check(smp, policy, el):
-    def check():
-        demonstration(smp, policy, el)
-    check.__name__ = "rebalance_smp%d_%s_el%d" % (smp, policy, el)
-    return check
+    return named_check("rebalance_smp%d_%s_el%d" % (smp, policy, el), lambda: demonstration(smp, policy, el))
 
 
 def load_policy_epochs():

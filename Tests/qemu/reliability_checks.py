@@ -5,7 +5,7 @@ say they timed out and stretch with timeout-scale, the PSCI version check,
 and a PSCI conduit that no firmware answers."""
 import re
 
-from harness import boot, expect, expect_status, heavy, interrupt_layout
+from harness import boot, expect, expect_status, heavy, interrupt_layout, named_check
 
 SUMMARY = re.compile(r"stress: seed (\d+), (\d+) events \((\d+) offline, (\d+) online, (\d+) concurrent set-affinity\), "
                      r"interrupts fired (\d+), handled (\d+), uart bytes (\d+), balance checked (\d+) times, "
@@ -26,9 +26,8 @@ UART_TRAFFIC = "uart traffic during the stress test\n" * 3000
 
 
 def stress(smp, policy, events, seed):
-    traffic = UART_TRAFFIC
     result = boot(SMP=smp, POLICY=policy, APPEND="timeout-scale=%d -- stress %d %d; check; exit 0"
-                  % (STRESS_TIMEOUT_SCALE, seed, events), stdin=traffic, timeout=600)
+                  % (STRESS_TIMEOUT_SCALE, seed, events), stdin=UART_TRAFFIC, timeout=600)
     expect_status(result, 0)
     summary = SUMMARY.search(result.output)
     expect(summary, "no stress summary:\n" + "\n".join(result.lines()[-10:]))
@@ -46,21 +45,13 @@ def stress(smp, policy, events, seed):
 
 def stress_check(policy, events, seed, doc):
     """A stress check at -smp 8 with `policy` for `events` events."""
-    @heavy
-    def check():
-        stress(8, policy, events, seed)
-    check.__name__ = "stress_%d_events_smp8_%s" % (events, policy)
-    check.__doc__ = doc
-    return check
+    return heavy(named_check("stress_%d_events_smp8_%s" % (events, policy),
+                             lambda: stress(8, policy, events, seed), doc))
 
 
 def el2_stress_check(events):
     """The hypervisor under the storm at -smp 20 for `events` events."""
-    @heavy
-    def check():
-        el2_stress(events)
-    check.__name__ = "stress_%d_events_smp20_el2" % events
-    return check
+    return heavy(named_check("stress_%d_events_smp20_el2" % events, lambda: el2_stress(events), el2_stress.__doc__))
 
 
 def el2_stress(events):
